@@ -1,0 +1,25 @@
+"""The base of faqbot's actions: services injected, or taken from the environment when run standalone."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+
+from bot.actions.ports import ActionServices
+from knowledge_base.language import detect_language
+
+
+class ServiceAction(Action):
+    def __init__(self, services: ActionServices | None = None) -> None:
+        self._services = services
+
+    async def services(self) -> ActionServices:
+        if self._services is None:
+            from bot.actions.runtime import services_from_environment
+
+            self._services = await services_from_environment()
+        return self._services
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """The language slot, or the latest message's language if the slot is not set yet."""
+    return tracker.get_slot("language") or detect_language(tracker.latest_message.get("text") or "")

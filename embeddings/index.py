@@ -1,0 +1,120 @@
+"""A FAISS inner-product index over normalised vectors, persisted with a manifest."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "index.faiss"
+KEYS_FILE = "keys.json"
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass(frozen=True)
+class IndexManifest:
+    """What an index on disk was built from; a mismatch means it must be rebuilt."""
+
+    model: str
+    dimension: int
+    content_hash: str
+    count: int
+    built_at: float = 0.0
+
+    def matches(self, other: IndexManifest) -> bool:
+        return (self.model, self.dimension, self.content_hash) == (
+            other.model,
+            other.dimension,
+            other.content_hash,
+        )
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    key: str
+    score: float
+
+
+class VectorIndex:
+    """Exact inner-product search (IndexFlatIP): at a few thousand phrasings it is both exact and fast.
+
+    Each row has a string key (here: the article id a phrasing belongs to).
+    """
+
+    def __init__(self, dimension: int) -> None:
+        self._dimension = dimension
+        self._index = faiss.IndexFlatIP(dimension)
+        self._keys: list[str] = []
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def __len__(self) -> int:
+        return self._index.ntotal
+
+    def add(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        if vectors.ndim != 2 or vectors.shape[1] != self._dimension or len(keys) != vectors.shape[0]:
+            raise ValueError(f"expected {len(keys)} vectors of dimension {self._dimension}, got {vectors.shape}")
+        if len(keys):
+            self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+            self._keys.extend(keys)
+
+    def search(self, query: np.ndarray, k: int) -> list[VectorHit]:
+        """Top-k rows for one query vector, best first."""
+        if len(self) == 0:
+            return []
+        k = min(k, len(self))
+        scores, rows = self._index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
+        return [VectorHit(self._keys[r], float(s)) for s, r in zip(scores[0], rows[0]) if r >= 0]
+
+    def save(self, directory: Path, manifest: IndexManifest) -> None:
+        """Write index, keys and manifest; the manifest goes last, so a half-written index never matches."""
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / MANIFEST_FILE).unlink(missing_ok=True)
+        _atomic_write(directory / INDEX_FILE, faiss.serialize_index(self._index).tobytes())
+        _atomic_write(directory / KEYS_FILE, json.dumps(self._keys).encode())
+        _atomic_write(directory / MANIFEST_FILE, json.dumps(asdict(manifest), indent=2).encode())
+
+    @classmethod
+    def load(cls, directory: Path, expected: IndexManifest) -> VectorIndex | None:
+        """The index saved in `directory` if its manifest matches `expected`; None if absent, stale or corrupt."""
+        try:
+            manifest = IndexManifest(**json.loads((directory / MANIFEST_FILE).read_text()))
+            if not manifest.matches(expected):
+                log.info("index manifest is stale", extra={"directory": str(directory)})
+                return None
+            raw = np.frombuffer((directory / INDEX_FILE).read_bytes(), dtype=np.uint8)
+            faiss_index = faiss.deserialize_index(raw)
+            keys = json.loads((directory / KEYS_FILE).read_text())
+            if faiss_index.d != expected.dimension or faiss_index.ntotal != len(keys) or len(keys) != manifest.count:
+                raise ValueError("index, keys and manifest disagree")
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # corrupt files are rebuilt, never fatal
+            log.warning("index on disk is unreadable, rebuilding: %s", exc)
+            return None
+        index = cls(expected.dimension)
+        index._index = faiss_index
+        index._keys = list(keys)
+        return index
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

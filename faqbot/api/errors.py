@@ -1,0 +1,73 @@
+"""Every error becomes the same JSON shape: {"error": {"code": ..., "message": ...}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from faqbot.agents import AuthenticationFailed
+from faqbot.conversations import ConversationNotFound
+from faqbot.errors import ServiceError
+from handoff import HandoffNotFound, InvalidHandoffTransition
+
+log = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return {"error": body}
+
+
+def _json(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message, details), status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service(_: Request, exc: ServiceError) -> JSONResponse:
+        return _json(exc.status_code, exc.code, exc.message)
+
+    @app.exception_handler(ConversationNotFound)
+    async def _conversation(_: Request, exc: ConversationNotFound) -> JSONResponse:
+        return _json(404, "conversation_not_found", str(exc))
+
+    @app.exception_handler(HandoffNotFound)
+    async def _handoff(_: Request, exc: HandoffNotFound) -> JSONResponse:
+        return _json(404, "handoff_not_found", str(exc))
+
+    @app.exception_handler(InvalidHandoffTransition)
+    async def _transition(_: Request, exc: InvalidHandoffTransition) -> JSONResponse:
+        return _json(409, "invalid_handoff_state", str(exc))
+
+    @app.exception_handler(AuthenticationFailed)
+    async def _auth(_: Request, exc: AuthenticationFailed) -> JSONResponse:
+        return _json(401, "not_authenticated", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return _json(400, "malformed_json", "the request body is not valid JSON")
+        details = [
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": e.get("msg")}
+            for e in errors
+        ]
+        summary = "; ".join(f"{d['field'] or 'body'}: {d['problem']}" for d in details)
+        return _json(422, "invalid_request", summary, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _json(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _json(500, "internal_error", "something went wrong on our side; nothing you sent was lost")

@@ -1,0 +1,45 @@
+"""The composition root of the web service: `create_app(settings)` builds everything at start-up."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from embeddings import TextEncoder
+from faqbot.api import actions, agent, customer, pages
+from faqbot.api.errors import install_error_handlers
+from faqbot.settings import Settings
+from faqbot.wiring import build_services
+
+
+def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await build_services(settings, encoder)
+        app.state.services = services
+        logging.getLogger(__name__).info("faqbot ready with %d published articles",
+                                         services.core.knowledge.article_count)
+        try:
+            yield
+        finally:
+            await services.aclose()
+
+    app = FastAPI(
+        title="faqbot",
+        description="Customer-service assistant: Rasa bot, knowledge base and human handoff.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(customer.router)
+    app.include_router(agent.router)
+    app.include_router(actions.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    return app

@@ -1,0 +1,260 @@
+"""The conversation loop: customer messages go to the bot or, while handed off, to the agent.
+
+Every message is stored (with its sequence number) before anything else happens to it, so
+nothing a customer writes is lost, whatever fails afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import uuid
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from faqbot.agents import Agent, AgentStore
+from faqbot.agents.passwords import token_hash
+from faqbot.conversations import Conversation, ConversationStore, EventHub, Message, Sender
+from faqbot.conversations.hub import AGENTS_TOPIC, conversation_topic
+from faqbot.errors import AccessDenied, InvalidMessage
+from faqbot.rasa_gateway import BotReply, RasaGateway, RasaUnavailable
+from faqbot.texts import service_text
+from handoff import Handoff, HandoffReason, HandoffService
+from knowledge_base.language import detect_language
+
+log = logging.getLogger(__name__)
+
+RESOLVED_INTENT = "EXTERNAL_handoff_resolved"
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    messages: list[Message]  # the customer's message first, then whatever answered it
+    handoff: Handoff | None
+
+
+@dataclass(frozen=True)
+class HandoffView:
+    handoff: Handoff
+    conversation: Conversation
+    summary: str
+    agent_name: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        h = self.handoff
+        return {
+            "id": h.id,
+            "conversation_id": h.conversation_id,
+            "status": h.status.value,
+            "reason": h.reason.value,
+            "language": h.language or self.conversation.language,
+            "created_at": h.created_at.isoformat(),
+            "assigned_at": h.assigned_at.isoformat() if h.assigned_at else None,
+            "resolved_at": h.resolved_at.isoformat() if h.resolved_at else None,
+            "agent_id": h.agent_id,
+            "agent_name": self.agent_name,
+            "summary": self.summary,
+            "details": h.details,
+            "page_url": self.conversation.page_url,
+        }
+
+
+class ChatService:
+    def __init__(
+        self,
+        conversations: ConversationStore,
+        handoffs: HandoffService,
+        rasa: RasaGateway,
+        hub: EventHub,
+        agents: AgentStore,
+        *,
+        max_message_chars: int,
+    ) -> None:
+        self._agents = agents
+        self._conversations = conversations
+        self._handoffs = handoffs
+        self._rasa = rasa
+        self._hub = hub
+        self._max_chars = max_message_chars
+        self._turn_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    # -- customers ---------------------------------------------------------------------------
+
+    async def start(self, *, page_url: str | None = None, language: str | None = None) -> tuple[Conversation, str]:
+        """A new conversation and the secret token its customer uses from now on."""
+        token = secrets.token_urlsafe(32)
+        conversation = await self._conversations.create(
+            uuid.uuid4().hex, token_hash(token), page_url=(page_url or None) and page_url[:2000],
+            language=language if language in ("en", "zh") else None,
+        )
+        return conversation, token
+
+    async def authenticate(self, conversation_id: str, token: str | None) -> Conversation:
+        conversation = await self._conversations.get(conversation_id)
+        if not token or not secrets.compare_digest(conversation.token_hash, token_hash(token)):
+            raise AccessDenied("this conversation's token is missing or wrong")
+        return conversation
+
+    def validate_text(self, text: str) -> str:
+        text = (text or "").strip()
+        if not text:
+            raise InvalidMessage("the message is empty", code="empty_message")
+        if len(text) > self._max_chars:
+            raise InvalidMessage(
+                f"the message is {len(text)} characters long; the limit is {self._max_chars}",
+                code="message_too_long", status_code=413,
+            )
+        return text
+
+    async def customer_message(self, conversation_id: str, text: str) -> TurnResult:
+        text = self.validate_text(text)
+        lock = self._turn_locks.setdefault(conversation_id, asyncio.Lock())
+        async with lock:
+            conversation = await self._conversations.get(conversation_id)
+            language = detect_language(text)
+            if language != conversation.language:
+                await self._conversations.update(conversation_id, language=language)
+            handoff = await self._handoffs.open_for(conversation_id)
+            customer = await self._append(conversation_id, Sender.CUSTOMER, text, {"language": language},
+                                          to_agents=handoff is not None)
+            if handoff is not None:
+                return TurnResult([customer], handoff)
+            return await self._bot_turn(conversation, customer, language)
+
+    async def history(self, conversation_id: str, after: int = 0) -> list[Message]:
+        return await self._conversations.messages(conversation_id, after=after)
+
+    async def status(self, conversation_id: str) -> tuple[Conversation, Handoff | None]:
+        return await self._conversations.get(conversation_id), await self._handoffs.open_for(conversation_id)
+
+    async def _bot_turn(self, conversation: Conversation, customer: Message, language: str) -> TurnResult:
+        conversation_id = conversation.id
+        try:
+            if conversation.needs_bot_resume:
+                await self._resume_bot(conversation_id)
+            replies = await self._rasa.send(conversation_id, customer.text, metadata={"language": language})
+            turn = await self._rasa.latest_turn(conversation_id)
+            if not replies and turn.paused and await self._handoffs.open_for(conversation_id) is None:
+                # Rasa still thinks an agent has the conversation (e.g. a restart during hand-back)
+                log.warning("bot was paused without an open handoff; resuming",
+                            extra={"conversation_id": conversation_id})
+                await self._resume_bot(conversation_id)
+                replies = await self._rasa.send(conversation_id, customer.text, metadata={"language": language})
+                turn = await self._rasa.latest_turn(conversation_id)
+            if not replies and not turn.paused:
+                raise RasaUnavailable("Rasa answered with nothing (a custom action failed?)")
+        except RasaUnavailable as exc:
+            log.error("Rasa unavailable: %s", exc, extra={"conversation_id": conversation_id})
+            return await self._hand_off_without_bot(conversation_id, customer, language)
+
+        nlu = {"intent": turn.intent, "confidence": turn.confidence, "entities": turn.entities}
+        await self._conversations.annotate(conversation_id, customer.seq, nlu)
+        customer = Message(customer.conversation_id, customer.seq, customer.sender, customer.text,
+                           customer.created_at, {**customer.data, **nlu})
+        messages = [customer]
+        for reply in replies:
+            messages.append(await self._append_bot_reply(conversation_id, reply, nlu))
+        handoff = await self._handoffs.open_for(conversation_id)
+        if handoff is not None:
+            self._hub.publish(AGENTS_TOPIC, {"type": "handoff", "handoff_id": handoff.id,
+                                             "status": handoff.status.value})
+        return TurnResult(messages, handoff)
+
+    async def _append_bot_reply(self, conversation_id: str, reply: BotReply, nlu: dict[str, Any]) -> Message:
+        data: dict[str, Any] = {"intent": nlu["intent"], "confidence": nlu["confidence"]}
+        if reply.buttons:
+            data["buttons"] = reply.buttons
+        data.update(reply.custom)
+        return await self._append(conversation_id, Sender.BOT, reply.text, data)
+
+    async def _hand_off_without_bot(self, conversation_id: str, customer: Message, language: str) -> TurnResult:
+        handoff, _ = await self._handoffs.request(
+            conversation_id, HandoffReason.BOT_UNAVAILABLE, language=language, details={}
+        )
+        notice = await self._append(
+            conversation_id, Sender.SYSTEM, service_text("bot_unavailable", language),
+            {"event": "handoff", "reason": HandoffReason.BOT_UNAVAILABLE.value}, to_agents=True,
+        )
+        self._hub.publish(AGENTS_TOPIC, {"type": "handoff", "handoff_id": handoff.id, "status": handoff.status.value})
+        return TurnResult([customer, notice], handoff)
+
+    async def _resume_bot(self, conversation_id: str) -> None:
+        await self._rasa.resume(conversation_id)
+        await self._conversations.update(conversation_id, needs_bot_resume=False)
+
+    # -- agents ------------------------------------------------------------------------------
+
+    async def open_handoffs(self) -> list[HandoffView]:
+        return [await self._view(h) for h in await self._handoffs.open_handoffs()]
+
+    async def handoff_view(self, handoff_id: str) -> HandoffView:
+        return await self._view(await self._handoffs.get(handoff_id))
+
+    async def transcript(self, handoff_id: str) -> list[Message]:
+        handoff = await self._handoffs.get(handoff_id)
+        return await self._conversations.messages(handoff.conversation_id)
+
+    async def claim(self, handoff_id: str, agent: Agent) -> Handoff:
+        before = await self._handoffs.get(handoff_id)
+        handoff = await self._handoffs.claim(handoff_id, agent.id)
+        if before.status != handoff.status:
+            language = (await self._conversations.get(handoff.conversation_id)).language
+            await self._append(
+                handoff.conversation_id, Sender.SYSTEM,
+                service_text("agent_joined", language, name=agent.display_name),
+                {"event": "agent_joined", "agent": agent.display_name}, to_agents=True,
+            )
+            self._hub.publish(AGENTS_TOPIC, {"type": "handoff", "handoff_id": handoff.id, "status": handoff.status.value})
+        return handoff
+
+    async def agent_message(self, handoff_id: str, agent: Agent, text: str) -> Message:
+        text = self.validate_text(text)
+        handoff = await self._handoffs.require_assigned_to(handoff_id, agent.id)
+        return await self._append(handoff.conversation_id, Sender.AGENT, text,
+                                  {"agent": agent.display_name, "agent_id": agent.id}, to_agents=True)
+
+    async def resolve(self, handoff_id: str, agent: Agent) -> tuple[Handoff, list[Message]]:
+        """Close the handoff and give the conversation back to the bot, which greets the customer."""
+        handoff = await self._handoffs.resolve(handoff_id, agent.id)
+        conversation_id = handoff.conversation_id
+        language = (await self._conversations.get(conversation_id)).language
+        messages = [
+            await self._append(
+                conversation_id, Sender.SYSTEM, service_text("agent_resolved", language, name=agent.display_name),
+                {"event": "handoff_resolved", "agent": agent.display_name}, to_agents=True,
+            )
+        ]
+        self._hub.publish(AGENTS_TOPIC, {"type": "handoff", "handoff_id": handoff.id, "status": handoff.status.value})
+        try:
+            await self._resume_bot(conversation_id)
+            for reply in await self._rasa.trigger(conversation_id, RESOLVED_INTENT):
+                messages.append(await self._append_bot_reply(conversation_id, reply,
+                                                             {"intent": RESOLVED_INTENT, "confidence": 1.0}))
+        except RasaUnavailable as exc:
+            log.error("could not give the conversation back to Rasa: %s", exc,
+                      extra={"conversation_id": conversation_id})
+            await self._conversations.update(conversation_id, needs_bot_resume=True)
+        return handoff, messages
+
+    # -- shared ------------------------------------------------------------------------------
+
+    async def _append(self, conversation_id: str, sender: Sender, text: str, data: dict[str, Any],
+                      *, to_agents: bool = False) -> Message:
+        message = await self._conversations.append(conversation_id, sender, text, data)
+        event = {"type": "message", "message": message.to_json()}
+        self._hub.publish(conversation_topic(conversation_id), event)
+        if to_agents:
+            self._hub.publish(AGENTS_TOPIC, event)
+        return message
+
+    async def _view(self, handoff: Handoff) -> HandoffView:
+        conversation = await self._conversations.get(handoff.conversation_id)
+        messages = await self._conversations.messages(handoff.conversation_id)
+        customer_texts = [m.text for m in messages if m.sender is Sender.CUSTOMER]
+        summary = customer_texts[-1] if customer_texts else ""
+        if len(summary) > 140:
+            summary = summary[:139] + "…"
+        agent = await self._agents.by_id(handoff.agent_id) if handoff.agent_id else None
+        return HandoffView(handoff, conversation, summary, agent.display_name if agent else None)

@@ -1,0 +1,160 @@
+"""Conversations and messages in the database.
+
+Sequence numbers come from one atomic `UPDATE ... SET last_seq = last_seq + 1 RETURNING`,
+so they are gap-free and unique per conversation even with several writers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from faqbot.conversations.models import Conversation, Message, Sender
+
+metadata = MetaData()
+
+conversations_table = Table(
+    "conversations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seq", Integer, nullable=False, default=0),
+    Column("language", String(8)),
+    Column("page_url", Text),
+    Column("needs_bot_resume", Boolean, nullable=False, default=False),
+)
+
+messages_table = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(64), ForeignKey("conversations.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("sender", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("data", JSON, nullable=False, default=dict),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
+)
+
+
+class ConversationNotFound(Exception):
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"no conversation with id '{conversation_id}'")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class ConversationStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def create(self, conversation_id: str, token_hash: str, *, page_url: str | None,
+                     language: str | None) -> Conversation:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                conversations_table.insert().values(
+                    id=conversation_id, token_hash=token_hash, created_at=_now(), last_seq=0,
+                    page_url=page_url, language=language, needs_bot_resume=False,
+                )
+            )
+        return await self.get(conversation_id)
+
+    async def get(self, conversation_id: str) -> Conversation:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(select(conversations_table).where(conversations_table.c.id == conversation_id))
+            ).first()
+        if row is None:
+            raise ConversationNotFound(conversation_id)
+        return Conversation(
+            id=row.id, token_hash=row.token_hash, created_at=_aware(row.created_at), last_seq=row.last_seq,
+            language=row.language, page_url=row.page_url, needs_bot_resume=bool(row.needs_bot_resume),
+        )
+
+    async def update(self, conversation_id: str, **values: Any) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                conversations_table.update().where(conversations_table.c.id == conversation_id).values(**values)
+            )
+
+    async def append(self, conversation_id: str, sender: Sender, text: str,
+                     data: dict[str, Any] | None = None) -> Message:
+        created_at = _now()
+        data = data or {}
+        async with self._engine.begin() as conn:
+            seq = (
+                await conn.execute(
+                    conversations_table.update()
+                    .where(conversations_table.c.id == conversation_id)
+                    .values(last_seq=conversations_table.c.last_seq + 1)
+                    .returning(conversations_table.c.last_seq)
+                )
+            ).scalar_one_or_none()
+            if seq is None:
+                raise ConversationNotFound(conversation_id)
+            await conn.execute(
+                messages_table.insert().values(
+                    conversation_id=conversation_id, seq=seq, sender=sender.value, text=text, data=data,
+                    created_at=created_at,
+                )
+            )
+        return Message(conversation_id, seq, sender, text, created_at, data)
+
+    async def annotate(self, conversation_id: str, seq: int, extra: dict[str, Any]) -> None:
+        """Merge `extra` into a stored message's data (e.g. the intent Rasa read from it)."""
+        async with self._engine.begin() as conn:
+            current = (
+                await conn.execute(
+                    select(messages_table.c.data)
+                    .where(messages_table.c.conversation_id == conversation_id)
+                    .where(messages_table.c.seq == seq)
+                )
+            ).scalar_one_or_none()
+            if current is None:
+                return
+            await conn.execute(
+                messages_table.update()
+                .where(messages_table.c.conversation_id == conversation_id)
+                .where(messages_table.c.seq == seq)
+                .values(data={**current, **extra})
+            )
+
+    async def messages(self, conversation_id: str, after: int = 0, limit: int = 1000) -> list[Message]:
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(messages_table)
+                    .where(messages_table.c.conversation_id == conversation_id)
+                    .where(messages_table.c.seq > after)
+                    .order_by(messages_table.c.seq)
+                    .limit(limit)
+                )
+            ).all()
+        return [
+            Message(r.conversation_id, r.seq, Sender(r.sender), r.text, _aware(r.created_at), dict(r.data or {}))
+            for r in rows
+        ]
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value

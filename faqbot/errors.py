@@ -1,0 +1,31 @@
+"""Errors the web service reports to clients; mapped to HTTP in one place (faqbot.api.errors)."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        if status_code:
+            self.status_code = status_code
+
+
+class InvalidMessage(ServiceError):
+    status_code = 422
+    code = "invalid_message"
+
+
+class AccessDenied(ServiceError):
+    status_code = 403
+    code = "access_denied"
+
+
+class NotAuthenticated(ServiceError):
+    status_code = 401
+    code = "not_authenticated"

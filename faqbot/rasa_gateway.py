@@ -1,0 +1,115 @@
+"""The Rasa server over HTTP: its REST channel for messages, its HTTP API for tracker changes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer (down, timed out, or answered with an error)."""
+
+
+@dataclass(frozen=True)
+class BotReply:
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    custom: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParsedTurn:
+    intent: str | None
+    confidence: float | None
+    entities: list[dict[str, Any]]
+    paused: bool
+    slots: dict[str, Any]
+
+
+def merge_replies(raw: list[dict[str, Any]]) -> list[BotReply]:
+    """Rasa sends a message's custom payload as a message of its own: fold it into the text before it."""
+    replies: list[BotReply] = []
+    for item in raw:
+        text = item.get("text") or ""
+        custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
+        buttons = item.get("buttons") or []
+        if not text and custom and replies and not replies[-1].custom:
+            last = replies.pop()
+            replies.append(BotReply(last.text, last.buttons, custom))
+        elif text or custom:
+            replies.append(BotReply(text, list(buttons), dict(custom)))
+    return replies
+
+
+class RasaGateway:
+    def __init__(self, base_url: str, timeout_seconds: float, client: httpx.AsyncClient | None = None) -> None:
+        self._base = base_url.rstrip("/")
+        self._client = client or httpx.AsyncClient(timeout=timeout_seconds)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = await self._client.request(method, self._base + path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"Rasa did not answer {method} {path}: {exc.__class__.__name__}") from exc
+        if response.status_code >= 400:
+            raise RasaUnavailable(f"Rasa answered {method} {path} with HTTP {response.status_code}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise RasaUnavailable(f"Rasa answered {method} {path} with invalid JSON") from exc
+
+    async def send(self, conversation_id: str, text: str, metadata: dict[str, Any] | None = None) -> list[BotReply]:
+        raw = await self._request(
+            "POST", "/webhooks/rest/webhook",
+            json={"sender": conversation_id, "message": text, "metadata": metadata or {}},
+        )
+        return merge_replies(raw if isinstance(raw, list) else [])
+
+    async def latest_turn(self, conversation_id: str) -> ParsedTurn:
+        tracker = await self._request(
+            "GET", f"/conversations/{quote(conversation_id, safe='')}/tracker", params={"include_events": "NONE"}
+        )
+        latest = tracker.get("latest_message") or {}
+        intent = latest.get("intent") or {}
+        return ParsedTurn(
+            intent=intent.get("name"),
+            confidence=intent.get("confidence"),
+            entities=list(latest.get("entities") or []),
+            paused=bool(tracker.get("paused")),
+            slots=dict(tracker.get("slots") or {}),
+        )
+
+    async def resume(self, conversation_id: str) -> None:
+        """Un-pause the conversation in Rasa (harmless if it was not paused).
+
+        A paused tracker stopped right after the handoff action, before `action_listen`;
+        adding it lets the rules match the next user turn again.
+        """
+        await self._request(
+            "POST", f"/conversations/{quote(conversation_id, safe='')}/tracker/events",
+            json=[{"event": "resume"}, {"event": "action", "name": "action_listen"}],
+        )
+
+    async def trigger(self, conversation_id: str, intent: str) -> list[BotReply]:
+        """Let the bot react to `intent` as if the customer had said it (e.g. to greet them back)."""
+        result = await self._request(
+            "POST", f"/conversations/{quote(conversation_id, safe='')}/trigger_intent",
+            json={"name": intent, "entities": {}},
+        )
+        return merge_replies((result.get("messages") or []) if isinstance(result, dict) else [])
+
+    async def is_ready(self) -> bool:
+        try:
+            status = await self._request("GET", "/status")
+        except RasaUnavailable:
+            return False
+        return bool(status.get("model_file") or status.get("model_id"))

@@ -1,0 +1,76 @@
+"""Configuration from environment variables (prefix FAQBOT_), with defaults that run locally."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    # where things live
+    data_dir: Path = REPO_ROOT / "var"
+    kb_dir: Path = REPO_ROOT / "knowledge_base" / "articles"
+    database_url: str = ""  # default: SQLite file in data_dir
+    # the web service
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""  # default: http://host:port
+    # the Rasa server
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_seconds: float = 10.0
+    action_token: str = ""  # shared secret Rasa sends to the action endpoint (empty: not required)
+    # retrieval
+    embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    answer_threshold_en: float = 0.40
+    answer_threshold_zh: float = 0.45
+    # customers and agents
+    max_message_chars: int = 2000
+    bootstrap_agent: str = ""  # "username:password" created at start if missing (local use)
+    agent_session_hours: float = 12.0
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'faqbot.db'}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read FAQBOT_<FIELD> variables (e.g. FAQBOT_PORT=8080); unknown or absent ones keep defaults."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = environ.get(f"FAQBOT_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, f.type, raw)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _convert(name: str, kind: object, raw: str) -> object:
+    kind = str(kind)
+    try:
+        if kind in ("int",):
+            return int(raw)
+        if kind in ("float",):
+            return float(raw)
+        if kind in ("Path",):
+            return Path(raw).expanduser().resolve()
+    except ValueError as exc:
+        raise ValueError(f"FAQBOT_{name.upper()}={raw!r} is not a valid {kind}") from exc
+    return raw

@@ -1,0 +1,98 @@
+"""The one place that builds the product's parts from settings and connects them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from rasa_sdk.executor import ActionExecutor
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.actions import ActionServices, build_actions
+from embeddings import SentenceTransformerEncoder, TextEncoder
+from faqbot.agents import AgentStore
+from faqbot.agents import store as agent_tables
+from faqbot.chat import ChatService
+from faqbot.conversations import ConversationStore, EventHub
+from faqbot.conversations import store as conversation_tables
+from faqbot.db import create_schema, make_engine
+from faqbot.rasa_gateway import RasaGateway
+from faqbot.settings import Settings
+from handoff import HandoffService, HandoffStore
+from handoff import store as handoff_tables
+from knowledge_base import AnswerPolicy
+from knowledge_base import store as kb_tables
+from knowledge_base.service import KnowledgeBase
+from knowledge_base.store import ArticleStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    """Storage and domain services: what both the web service and a standalone action server need."""
+
+    settings: Settings
+    engine: AsyncEngine
+    knowledge: KnowledgeBase
+    handoffs: HandoffService
+    agents: AgentStore
+    conversations: ConversationStore
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+
+
+@dataclass
+class Services:
+    """Everything the web service uses."""
+
+    core: Core
+    hub: EventHub
+    rasa: RasaGateway
+    chat: ChatService
+    actions: ActionExecutor
+
+    async def aclose(self) -> None:
+        await self.rasa.aclose()
+        await self.core.aclose()
+
+
+async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> Core:
+    engine = make_engine(settings.resolved_database_url)
+    await create_schema(engine, kb_tables.metadata, handoff_tables.metadata, conversation_tables.metadata,
+                        agent_tables.metadata)
+    encoder = encoder or SentenceTransformerEncoder(settings.embedding_model)
+    knowledge = KnowledgeBase(
+        ArticleStore(engine), encoder, settings.index_dir,
+        policy=AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh),
+    )
+    if settings.kb_dir.is_dir():
+        await knowledge.import_folder(settings.kb_dir)
+    await knowledge.reload()
+    agents = AgentStore(engine, settings.agent_session_hours)
+    if settings.bootstrap_agent:
+        await _ensure_bootstrap_agent(agents, settings.bootstrap_agent)
+    return Core(settings, engine, knowledge, HandoffService(HandoffStore(engine)), agents,
+                ConversationStore(engine))
+
+
+async def build_services(settings: Settings, encoder: TextEncoder | None = None) -> Services:
+    core = await build_core(settings, encoder)
+    hub = EventHub()
+    rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds)
+    chat = ChatService(core.conversations, core.handoffs, rasa, hub, core.agents,
+                       max_message_chars=settings.max_message_chars)
+    executor = ActionExecutor()
+    for action in build_actions(ActionServices(knowledge=core.knowledge, handoffs=core.handoffs)):
+        executor.register_action(action)
+    return Services(core, hub=hub, rasa=rasa, chat=chat, actions=executor)
+
+
+async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:
+    username, _, password = spec.partition(":")
+    if not username or not password:
+        raise ValueError("FAQBOT_BOOTSTRAP_AGENT must look like 'username:password'")
+    if await agents.by_username(username) is None:
+        await agents.create(username, password, display_name=username.capitalize(), role="admin")
+        log.info("created bootstrap agent account '%s'", username)

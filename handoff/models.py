@@ -1,0 +1,42 @@
+"""Handoff states, reasons and the record itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class HandoffReason(str, Enum):
+    CUSTOMER_REQUEST = "customer_request"
+    LOW_CONFIDENCE = "low_confidence"
+    FRUSTRATED = "frustrated"
+    BOT_UNAVAILABLE = "bot_unavailable"
+
+
+class HandoffStatus(str, Enum):
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    RESOLVED = "resolved"
+
+    @property
+    def is_open(self) -> bool:
+        return self is not HandoffStatus.RESOLVED
+
+
+OPEN_STATUSES = (HandoffStatus.QUEUED, HandoffStatus.ASSIGNED)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    id: str
+    conversation_id: str
+    reason: HandoffReason
+    status: HandoffStatus
+    created_at: dt.datetime
+    language: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    agent_id: str | None = None
+    assigned_at: dt.datetime | None = None
+    resolved_at: dt.datetime | None = None
