@@ -1,0 +1,44 @@
+"""Fixtures shared by all tests: a real SQLite database per test, the small knowledge base."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from embeddings import HashingEncoder
+from faqbot.agents import store as agent_tables
+from faqbot.conversations import store as conversation_tables
+from faqbot.db import create_schema, make_engine
+from handoff import HandoffService, HandoffStore
+from handoff import store as handoff_tables
+from knowledge_base import store as kb_tables
+from knowledge_base.service import KnowledgeBase
+from knowledge_base.store import ArticleStore
+from tests.factories import SMALL_KB
+
+ALL_TABLES = (kb_tables.metadata, handoff_tables.metadata, conversation_tables.metadata, agent_tables.metadata)
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+    await create_schema(engine, *ALL_TABLES)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def small_kb(engine: AsyncEngine, tmp_path: Path) -> KnowledgeBase:
+    """The five-article knowledge base over the deterministic hashing encoder (no model needed)."""
+    kb = KnowledgeBase(ArticleStore(engine), HashingEncoder(), tmp_path / "index")
+    await ArticleStore(engine).import_articles(SMALL_KB)
+    await kb.reload()
+    return kb
+
+
+@pytest.fixture
+def handoffs(engine: AsyncEngine) -> HandoffService:
+    return HandoffService(HandoffStore(engine))
