@@ -75,7 +75,7 @@ class VectorIndex:
             return []
         k = min(k, len(self))
         scores, rows = self._index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
-        return [VectorHit(self._keys[r], float(s)) for s, r in zip(scores[0], rows[0]) if r >= 0]
+        return [VectorHit(self._keys[r], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
 
     def save(self, directory: Path, manifest: IndexManifest) -> None:
         """Write index, keys and manifest; the manifest goes last, so a half-written index never matches."""

@@ -158,8 +158,7 @@ class ChatService:
             messages.append(await self._append_bot_reply(conversation_id, reply, nlu))
         handoff = await self._handoffs.open_for(conversation_id)
         if handoff is not None:
-            self._hub.publish(AGENTS_TOPIC, {"type": "handoff", "handoff_id": handoff.id,
-                                             "status": handoff.status.value})
+            self._publish_handoff(handoff)
         return TurnResult(messages, handoff)
 
     async def _append_bot_reply(self, conversation_id: str, reply: BotReply, nlu: dict[str, Any]) -> Message:
@@ -177,7 +176,7 @@ class ChatService:
             conversation_id, Sender.SYSTEM, service_text("bot_unavailable", language),
             {"event": "handoff", "reason": HandoffReason.BOT_UNAVAILABLE.value}, to_agents=True,
         )
-        self._hub.publish(AGENTS_TOPIC, {"type": "handoff", "handoff_id": handoff.id, "status": handoff.status.value})
+        self._publish_handoff(handoff)
         return TurnResult([customer, notice], handoff)
 
     async def _resume_bot(self, conversation_id: str) -> None:
@@ -206,7 +205,7 @@ class ChatService:
                 service_text("agent_joined", language, name=agent.display_name),
                 {"event": "agent_joined", "agent": agent.display_name}, to_agents=True,
             )
-            self._hub.publish(AGENTS_TOPIC, {"type": "handoff", "handoff_id": handoff.id, "status": handoff.status.value})
+            self._publish_handoff(handoff)
         return handoff
 
     async def agent_message(self, handoff_id: str, agent: Agent, text: str) -> Message:
@@ -226,7 +225,7 @@ class ChatService:
                 {"event": "handoff_resolved", "agent": agent.display_name}, to_agents=True,
             )
         ]
-        self._hub.publish(AGENTS_TOPIC, {"type": "handoff", "handoff_id": handoff.id, "status": handoff.status.value})
+        self._publish_handoff(handoff)
         try:
             await self._resume_bot(conversation_id)
             for reply in await self._rasa.trigger(conversation_id, RESOLVED_INTENT):
@@ -248,6 +247,10 @@ class ChatService:
         if to_agents:
             self._hub.publish(AGENTS_TOPIC, event)
         return message
+
+    def _publish_handoff(self, handoff: Handoff) -> None:
+        """Tell the agents' consoles the queue changed."""
+        self._hub.publish(AGENTS_TOPIC, {"type": "handoff", "handoff_id": handoff.id, "status": handoff.status.value})
 
     async def _view(self, handoff: Handoff) -> HandoffView:
         conversation = await self._conversations.get(handoff.conversation_id)

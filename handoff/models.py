@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class HandoffReason(str, Enum):
+class HandoffReason(StrEnum):
     CUSTOMER_REQUEST = "customer_request"
     LOW_CONFIDENCE = "low_confidence"
     FRUSTRATED = "frustrated"
     BOT_UNAVAILABLE = "bot_unavailable"
 
 
-class HandoffStatus(str, Enum):
+class HandoffStatus(StrEnum):
     QUEUED = "queued"
     ASSIGNED = "assigned"
     RESOLVED = "resolved"

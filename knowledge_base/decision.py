@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from knowledge_base.retrieval import ArticleHit
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     ANSWER = "answer"
     UNSURE = "unsure"
 

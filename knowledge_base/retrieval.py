@@ -103,7 +103,7 @@ class HybridRetriever:
         for hit in self._index.search(query_vector, k=min(len(self._index), 64)):
             dense[hit.key] = max(dense.get(hit.key, -1.0), hit.score)
         lexical: dict[str, float] = {}
-        for (article_id, _), score in zip(self._rows, self._lexical.scores(query)):
+        for (article_id, _), score in zip(self._rows, self._lexical.scores(query), strict=True):
             lexical[article_id] = max(lexical.get(article_id, 0.0), float(score))
         candidates = [a for a in self._articles.values() if a.language == language] or list(
             self._articles.values()

@@ -69,9 +69,10 @@ if make_venv .venv-rasa "$PY310" "$stamp"; then
 fi
 
 # --- browser for the UI tests -------------------------------------------------------------------
-if [[ "$WITH_TESTS" == "--with-tests" && ! -x /usr/bin/chromium ]]; then
-  log "installing Debian's chromium for the browser tests"
+# (a CJK font too, so screenshots of Chinese conversations are readable)
+if [[ "$WITH_TESTS" == "--with-tests" ]] && { [[ ! -x /usr/bin/chromium ]] || ! fc-list 2>/dev/null | grep -qi wqy; }; then
+  log "installing Debian's chromium and a CJK font for the browser tests"
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,12 +12,14 @@ from embeddings import HashingEncoder
 from faqbot.agents import store as agent_tables
 from faqbot.conversations import store as conversation_tables
 from faqbot.db import create_schema, make_engine
+from faqbot.launcher import Stack
 from handoff import HandoffService, HandoffStore
 from handoff import store as handoff_tables
 from knowledge_base import store as kb_tables
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.store import ArticleStore
 from tests.factories import SMALL_KB
+from tests.live import running_stack
 
 ALL_TABLES = (kb_tables.metadata, handoff_tables.metadata, conversation_tables.metadata, agent_tables.metadata)
 
@@ -42,3 +44,10 @@ async def small_kb(engine: AsyncEngine, tmp_path: Path) -> KnowledgeBase:
 @pytest.fixture
 def handoffs(engine: AsyncEngine) -> HandoffService:
     return HandoffService(HandoffStore(engine))
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory) -> Iterator[Stack]:
+    """One real Rasa server and web service, shared by the non-destructive integration and browser tests."""
+    with running_stack(tmp_path_factory.mktemp("live")) as stack:
+        yield stack

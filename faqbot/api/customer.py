@@ -49,7 +49,9 @@ async def conversation_status(conversation: CustomerConversation, services: Serv
 
 
 @router.post("/{conversation_id}/messages")
-async def send_message(conversation: CustomerConversation, body: MessageRequest, services: ServicesDep) -> dict[str, Any]:
+async def send_message(
+    conversation: CustomerConversation, body: MessageRequest, services: ServicesDep
+) -> dict[str, Any]:
     """Send the customer's message; returns it (with its sequence number) and the bot's replies.
 
     While a person has the conversation, the reply comes later, over the events socket.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Sender(str, Enum):
+class Sender(StrEnum):
     CUSTOMER = "customer"
     BOT = "bot"
     AGENT = "agent"

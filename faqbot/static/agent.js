@@ -87,7 +87,8 @@
     who.textContent = m.sender === "agent" ? ((m.data && m.data.agent) || "agent") : m.sender;
     const text = document.createElement("span");
     text.className = "text";
-    text.textContent = m.text;
+    if (m.sender === "customer") text.textContent = m.text;
+    else window.faqbot.renderInline(text, m.text);
     const meta = document.createElement("span");
     meta.className = "meta";
     meta.textContent = annotate(m);

@@ -52,13 +52,14 @@
     }
     const body = document.createElement("span");
     body.className = "text";
-    body.textContent = message.text;
+    if (message.sender === "customer") body.textContent = message.text;
+    else window.faqbot.renderInline(body, message.text);
     el.appendChild(body);
     if (data.article_id) {
       const meta = document.createElement("span");
       meta.className = "meta";
       meta.dataset.articleId = data.article_id;
-      meta.textContent = "📄 " + (data.article_title || data.article_id) + " · score " + Number(data.score).toFixed(2);
+      meta.textContent = (data.article_title || data.article_id) + " · score " + Number(data.score).toFixed(2);
       el.appendChild(meta);
     }
     if (Array.isArray(data.buttons) && data.buttons.length) {

@@ -1,0 +1,109 @@
+"""The customer chat page and the agent console, side by side in headless Chromium, through a full handoff."""
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.live import AGENT
+
+HOSTILE = '<img src=x onerror="window.__pwned = 1">'
+
+
+def send(page: Page, text: str) -> None:
+    page.fill("#text", text)
+    page.press("#text", "Enter")
+
+
+def test_full_handoff_in_two_browsers(live, browser, artifacts):
+    customer = browser.new_context(viewport={"width": 480, "height": 800}).new_page()
+    agent = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
+
+    customer.goto(live.web_url + "/")
+    customer.wait_for_selector("body[data-conversation-id]")
+
+    send(customer, "where is my parcel?")
+    expect(customer.locator('.msg.bot .meta[data-article-id="track-shipment-en"]')).to_be_visible()
+    send(customer, "我的退款什么时候到账？")
+    expect(customer.locator('.msg.bot .meta[data-article-id="refund-timing-zh"]')).to_be_visible()
+    send(customer, "I want to speak to a person")
+    expect(customer.locator("#status")).to_contain_text("waiting for a person")
+    send(customer, HOSTILE)
+    customer.screenshot(path=artifacts / "1-customer-waiting.png", full_page=True)
+
+    agent.goto(live.web_url + "/agent")
+    agent.fill("#username", AGENT[0])
+    agent.fill("#password", AGENT[1])
+    agent.click("#login button[type=submit]")
+    item = agent.locator(".item", has_text=HOSTILE)
+    expect(item).to_be_visible()
+    item.click()
+    transcript = agent.locator("#transcript")
+    expect(transcript).to_contain_text("where is my parcel?")
+    expect(transcript).to_contain_text("article track-shipment-en")
+    expect(transcript).to_contain_text("intent ask_question")
+    expect(transcript.locator(".msg.customer .text").last).to_have_text(HOSTILE)  # shown as text, not run
+    assert agent.evaluate("window.__pwned") is None
+
+    agent.click("#claim")
+    expect(customer.locator(".msg.system").last).to_contain_text("Alice")
+    agent.fill("#reply", "Hi, this is Alice. Your parcel is on its way.")
+    agent.press("#reply", "Enter")
+    expect(customer.locator(".msg.agent .text")).to_have_text("Hi, this is Alice. Your parcel is on its way.")
+    send(customer, "Thank you, Alice!")
+    expect(transcript).to_contain_text("Thank you, Alice!")
+    agent.screenshot(path=artifacts / "2-agent-console.png", full_page=True)
+
+    agent.click("#resolve")
+    expect(customer.locator(".msg.bot").last).to_contain_text("virtual assistant")
+    expect(customer.locator("#status")).to_contain_text("virtual assistant")
+    send(customer, "how do I reset my password")
+    expect(customer.locator('.msg.bot .meta[data-article-id="reset-password-en"]')).to_be_visible()
+    customer.screenshot(path=artifacts / "3-customer-back-with-bot.png", full_page=True)
+
+    seqs = customer.locator(".msg").evaluate_all("els => els.map(e => Number(e.dataset.seq))")
+    assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))  # each message once, in order
+    assert customer.evaluate("window.__pwned") is None
+
+
+def test_empty_message_is_refused_in_the_page(live, browser):
+    page = browser.new_page()
+    page.goto(live.web_url + "/")
+    page.wait_for_selector("body[data-conversation-id]")
+    send(page, "   ")
+    expect(page.locator("#error")).to_contain_text("Please type a message")
+    assert page.locator(".msg").count() == 0
+
+
+@pytest.fixture
+def shop_page(live) -> Iterator[str]:
+    """The shop's own web page (another origin, on loopback) with the one-line embed."""
+    html = f'<html><body><h1>My shop</h1><script src="{live.web_url}/widget.js" async></script></body></html>'
+
+    class Shop(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(html.encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def test_widget_script_embeds_the_chat(browser, shop_page):
+    page = browser.new_page()
+    page.goto(shop_page)
+    page.click("button[aria-label='Chat with customer service']")
+    frame = page.frame_locator("iframe[title='Customer service chat']")
+    frame.locator("#text").fill("how much is shipping")
+    frame.locator("#text").press("Enter")
+    expect(frame.locator('.msg.bot .meta[data-article-id="shipping-costs-en"]')).to_be_visible()
