@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,12 +45,13 @@ def rasa_fingerprint(root: Path = REPO_ROOT) -> str:
 
 
 def rasa_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
-           "PYTHONWARNINGS": "ignore", **(extra or {})}
-    return env
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
+            "PYTHONWARNINGS": "ignore", "RASA_CACHE_DIRECTORY": str(REPO_ROOT / "var" / "rasa-cache"),
+            **(extra or {})}
 
 
-def ensure_model(models_dir: Path, rasa_bin: Path | None = None, log_file: Path | None = None) -> Path:
+def ensure_model(models_dir: Path, rasa_bin: Path | None = None, log_file: Path | None = None,
+                 cache_dir: Path | None = None) -> Path:
     """The trained model for the current inputs, training it only if it does not exist yet."""
     fingerprint = rasa_fingerprint()
     model = models_dir / f"faqbot-{fingerprint}.tar.gz"
@@ -65,7 +68,8 @@ def ensure_model(models_dir: Path, rasa_bin: Path | None = None, log_file: Path 
         subprocess.run(
             [str(rasa_bin), "train", "--config", "config.yml", "--domain", "bot/domain.yml", "--data", "bot/data",
              "--out", str(models_dir), "--fixed-model-name", model.name.removesuffix(".tar.gz")],
-            cwd=REPO_ROOT, env=rasa_env(), check=True, stdout=out, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT, env=rasa_env({"RASA_CACHE_DIRECTORY": str(cache_dir)} if cache_dir else None),
+            check=True, stdout=out, stderr=subprocess.STDOUT,
         )
     print(f"Trained in {time.perf_counter() - started:.1f} s", flush=True)
     return model
@@ -175,6 +179,20 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@contextmanager
+def running(settings: Settings, rasa_port: int, model: Path, log_dir: Path | None = None) -> Iterator[Stack]:
+    """Both processes started and ready; stopped on exit."""
+    stack = Stack(settings, rasa_port, log_dir=log_dir)
+    try:
+        stack.start_web()
+        stack.start_rasa(model)
+        stack.wait_web()
+        stack.wait_rasa()
+        yield stack
+    finally:
+        stack.stop()
 
 
 def up(settings: Settings, rasa_port: int) -> None:

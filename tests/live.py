@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from faqbot.launcher import Stack, default_rasa_bin, ensure_model, free_port
+from faqbot.launcher import Stack, default_rasa_bin, ensure_model, free_port, running
 from faqbot.settings import REPO_ROOT, Settings
 
 AGENT = ("alice", "secret-pw")
@@ -27,16 +27,8 @@ def trained_model() -> Path:
 def running_stack(data_dir: Path) -> Iterator[Stack]:
     settings = Settings(data_dir=data_dir, port=free_port(), bootstrap_agent=":".join(AGENT),
                         action_token=secrets.token_urlsafe(16))
-    stack = Stack(settings, rasa_port=free_port(), log_dir=data_dir / "logs")
-    model = trained_model()
-    try:
-        stack.start_web()
-        stack.start_rasa(model)
-        stack.wait_web()
-        stack.wait_rasa()
+    with running(settings, free_port(), trained_model(), log_dir=data_dir / "logs") as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 class Customer:
