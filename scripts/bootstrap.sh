@@ -10,6 +10,8 @@ WITH_TESTS=${1:-}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 RASA_TELEMETRY_ENABLED=false
 
 log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
+# pip, without the noise of find-links folders this machine's pip.conf names but does not have
+pip_in() { local venv=$1; shift; "$venv/bin/pip" "$@" 2> >(grep -v "^WARNING: Location" >&2); }
 
 # A Python of exactly version $1 (e.g. 3.10), from PATH or pyenv.
 find_python() {
@@ -34,7 +36,7 @@ make_venv() {  # make_venv DIR PYTHON STAMP -> 0 if it must be (re)installed
   if [[ -f "$dir/.installed-$stamp" ]]; then return 1; fi
   rm -rf "$dir"
   "$python" -m venv "$dir"
-  "$dir/bin/python" -m pip install -q --upgrade "pip==24.2"
+  pip_in "$dir" install -q --upgrade "pip==24.2"
   return 0
 }
 
@@ -44,10 +46,10 @@ stamp=$(stamp_of requirements/service.txt requirements/rasa-sdk.txt requirements
 if make_venv .venv "$PY311" "$stamp"; then
   log "installing the web service environment (.venv, $("$PY311" --version))"
   start=$SECONDS
-  .venv/bin/pip install -q --no-deps -r requirements/service.txt
-  .venv/bin/pip install -q --no-deps --ignore-requires-python -r requirements/rasa-sdk.txt
-  .venv/bin/pip install -q --no-deps -r requirements/test.txt
-  .venv/bin/pip install -q --no-deps --no-build-isolation -e .
+  pip_in .venv install -q --no-deps -r requirements/service.txt
+  pip_in .venv install -q --no-deps --ignore-requires-python -r requirements/rasa-sdk.txt
+  pip_in .venv install -q --no-deps -r requirements/test.txt
+  pip_in .venv install -q --no-deps --no-build-isolation -e .
   touch ".venv/.installed-$stamp"
   log "web service environment ready in $((SECONDS - start)) s"
 fi
@@ -63,7 +65,7 @@ stamp=$(stamp_of "$RASA_LIST")
 if make_venv .venv-rasa "$PY310" "$stamp"; then
   log "installing the Rasa environment (.venv-rasa, $("$PY310" --version))"
   start=$SECONDS
-  .venv-rasa/bin/pip install -q "${RASA_FLAGS[@]}" -r "$RASA_LIST"
+  pip_in .venv-rasa install -q "${RASA_FLAGS[@]}" -r "$RASA_LIST"
   touch ".venv-rasa/.installed-$stamp"
   log "Rasa environment ready in $((SECONDS - start)) s"
 fi

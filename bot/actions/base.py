@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from rasa_sdk import Action, Tracker
 
 from bot.actions.ports import ActionServices
 from knowledge_base.language import detect_language
 
 
-class ServiceAction(Action):
+class ServiceAction(Action, ABC):
+    """Abstract, so rasa_sdk's package scan registers only the concrete actions."""
+
     def __init__(self, services: ActionServices | None = None) -> None:
         self._services = services
+
+    @abstractmethod
+    def name(self) -> str: ...
 
     async def services(self) -> ActionServices:
         if self._services is None:

@@ -1,0 +1,32 @@
+"""The custom actions also run under rasa_sdk's own action server (what `rasa run actions` starts)."""
+
+import os
+import subprocess
+import sys
+
+import httpx
+
+from faqbot.launcher import free_port, wait_until
+from faqbot.settings import REPO_ROOT
+
+
+def test_actions_run_under_the_rasa_sdk_server(tmp_path):
+    port = free_port()
+    env = {**os.environ, "FAQBOT_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(port)],
+                              cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: httpx.get(f"{url}/health", timeout=2).status_code == 200, 120, "rasa_sdk", server)
+        names = {a["name"] for a in httpx.get(f"{url}/actions").json()}
+        assert names == {"action_answer_from_kb", "action_handoff", "action_decline_handoff",
+                         "action_validate_slot_mappings"}
+        call = {"next_action": "action_answer_from_kb", "sender_id": "s1", "version": "3.6.21", "domain": {},
+                "tracker": {"sender_id": "s1", "slots": {}, "paused": False, "events": [],
+                            "latest_message": {"text": "我的退款什么时候到账？", "intent": {"name": "ask_question"}},
+                            "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"}}
+        result = httpx.post(f"{url}/webhook", json=call, timeout=60).json()
+        assert result["responses"][0]["custom"]["article_id"] == "refund-timing-zh"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

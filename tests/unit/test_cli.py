@@ -1,0 +1,32 @@
+import asyncio
+import os
+import subprocess
+import sys
+
+from faqbot.agents import AgentStore
+from faqbot.db import make_engine
+
+
+def faqbot(*args: str, data_dir) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FAQBOT_DATA_DIR": str(data_dir)}
+    return subprocess.run([sys.executable, "-m", "faqbot.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_agent_create_then_login(tmp_path):
+    created = faqbot("agent", "create", "bob", "--password", "bob-secret", "--display-name", "Bob", data_dir=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert "created agent 'bob'" in created.stdout
+
+    async def login():
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'faqbot.db'}")
+        try:
+            return await AgentStore(engine).login("bob", "bob-secret")
+        finally:
+            await engine.dispose()
+
+    agent, token = asyncio.run(login())
+    assert agent.display_name == "Bob" and token
+
+    duplicate = faqbot("agent", "create", "bob", "--password", "other-pw", data_dir=tmp_path)
+    assert duplicate.returncode == 2 and "could not create agent" in duplicate.stderr
