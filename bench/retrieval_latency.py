@@ -15,7 +15,8 @@ from knowledge_base.markdown import load_folder
 from knowledge_base.retrieval import HybridRetriever
 
 QUERIES = ["where is my parcel?", "how long does a refund take?", "can I pay with wechat", "I forgot my password",
-           "我的退款什么时候到账？", "怎么退货", "发票怎么开", "优惠码无效", "what is the capital of france", "给我讲个笑话"]
+           "我的退款什么时候到账？", "怎么退货", "发票怎么开", "优惠码无效",
+           "what is the capital of france", "给我讲个笑话"]
 
 
 def main() -> None:

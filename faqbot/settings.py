@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,6 @@ class Settings:
     bootstrap_agent: str = ""  # "username:password" created at start if missing (local use)
     agent_session_hours: float = 12.0
     log_level: str = "INFO"
-    extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def resolved_database_url(self) -> str:
@@ -53,8 +52,6 @@ class Settings:
         environ = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for f in fields(cls):
-            if f.name == "extra":
-                continue
             raw = environ.get(f"FAQBOT_{f.name.upper()}")
             if raw is None or raw == "":
                 continue

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, MetaData, String, Table, select
+from sqlalchemy import JSON, Column, DateTime, MetaData, Select, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handoff.errors import HandoffNotFound
@@ -41,15 +41,7 @@ class HandoffStore:
 
     async def open_for(self, conversation_id: str) -> Handoff | None:
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(handoffs_table)
-                    .where(handoffs_table.c.conversation_id == conversation_id)
-                    .where(handoffs_table.c.status.in_([s.value for s in OPEN_STATUSES]))
-                    .order_by(handoffs_table.c.created_at.desc())
-                    .limit(1)
-                )
-            ).first()
+            row = (await conn.execute(_open_handoff_of(conversation_id))).first()
         return _handoff(row) if row else None
 
     async def create_unless_open(
@@ -57,14 +49,7 @@ class HandoffStore:
     ) -> tuple[Handoff, bool]:
         """The conversation's open handoff, creating one if there is none; True when it was created."""
         async with self._engine.begin() as conn:
-            row = (
-                await conn.execute(
-                    select(handoffs_table)
-                    .where(handoffs_table.c.conversation_id == conversation_id)
-                    .where(handoffs_table.c.status.in_([s.value for s in OPEN_STATUSES]))
-                    .limit(1)
-                )
-            ).first()
+            row = (await conn.execute(_open_handoff_of(conversation_id))).first()
             if row:
                 return _handoff(row), False
             values = {
@@ -115,6 +100,17 @@ class HandoffStore:
         async with self._engine.begin() as conn:
             result = await conn.execute(stmt.values(**values))
         return result.rowcount == 1
+
+
+def _open_handoff_of(conversation_id: str) -> Select:
+    """A conversation has at most one open (queued or assigned) handoff."""
+    return (
+        select(handoffs_table)
+        .where(handoffs_table.c.conversation_id == conversation_id)
+        .where(handoffs_table.c.status.in_([s.value for s in OPEN_STATUSES]))
+        .order_by(handoffs_table.c.created_at.desc())
+        .limit(1)
+    )
 
 
 def _handoff(row) -> Handoff:

@@ -29,26 +29,29 @@ def _json(status: int, code: str, message: str, details: Any = None) -> JSONResp
     return JSONResponse(error_body(code, message, details), status_code=status)
 
 
+# errors of the inner packages, and what they mean over HTTP
+DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
+    ConversationNotFound: (404, "conversation_not_found"),
+    HandoffNotFound: (404, "handoff_not_found"),
+    InvalidHandoffTransition: (409, "invalid_handoff_state"),
+    AuthenticationFailed: (401, "not_authenticated"),
+}
+
+
+def _domain_handler(status: int, code: str):
+    async def handle(_: Request, exc: Exception) -> JSONResponse:
+        return _json(status, code, str(exc))
+
+    return handle
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service(_: Request, exc: ServiceError) -> JSONResponse:
         return _json(exc.status_code, exc.code, exc.message)
 
-    @app.exception_handler(ConversationNotFound)
-    async def _conversation(_: Request, exc: ConversationNotFound) -> JSONResponse:
-        return _json(404, "conversation_not_found", str(exc))
-
-    @app.exception_handler(HandoffNotFound)
-    async def _handoff(_: Request, exc: HandoffNotFound) -> JSONResponse:
-        return _json(404, "handoff_not_found", str(exc))
-
-    @app.exception_handler(InvalidHandoffTransition)
-    async def _transition(_: Request, exc: InvalidHandoffTransition) -> JSONResponse:
-        return _json(409, "invalid_handoff_state", str(exc))
-
-    @app.exception_handler(AuthenticationFailed)
-    async def _auth(_: Request, exc: AuthenticationFailed) -> JSONResponse:
-        return _json(401, "not_authenticated", str(exc))
+    for exc_type, (status, code) in DOMAIN_ERRORS.items():
+        app.add_exception_handler(exc_type, _domain_handler(status, code))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
