@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import logging
 import os
 import sys
+from pathlib import Path
 
 from faqbot.settings import Settings
 
@@ -23,6 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("train", help="train the Rasa model if its inputs changed")
     commands.add_parser("build-index", help="import the knowledge-base folder and build the vector index")
 
+    evaluate = commands.add_parser("eval", help="measure the bot on labelled data")
+    eval_commands = evaluate.add_subparsers(dest="eval_command", required=True)
+    retrieval = eval_commands.add_parser("retrieval", help="retrieval and answer decision on TRAIN/TEST csv files")
+    retrieval.add_argument("--train", type=Path, required=True)
+    retrieval.add_argument("--test", type=Path, required=True)
+    retrieval.add_argument("--text-col", default="text")
+    retrieval.add_argument("--label-col", default="label")
+    retrieval.add_argument("--oos-label", default="oos")
+    retrieval.add_argument("--json", type=Path, help="also write the results here")
+
     agent = commands.add_parser("agent", help="manage agent accounts")
     agent_commands = agent.add_subparsers(dest="agent_command", required=True)
     create = agent_commands.add_parser("create", help="create an agent account")
@@ -32,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--password", help="prompted for when omitted")
 
     args = parser.parse_args(argv)
+    if args.command == "eval":
+        logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
@@ -49,9 +63,32 @@ def main(argv: list[str] | None = None) -> int:
         print(ensure_model(settings.data_dir / "models"))
     elif args.command == "build-index":
         asyncio.run(_build_index(settings))
+    elif args.command == "eval":
+        return _eval_retrieval(settings, args)
     elif args.command == "agent":
         password = args.password or getpass.getpass("password: ")
         asyncio.run(_create_agent(settings, args.username, password, args.display_name, args.role))
+    return 0
+
+
+def _eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
+    from embeddings import SentenceTransformerEncoder
+    from knowledge_base import AnswerPolicy
+    from knowledge_base.errors import KnowledgeBaseError
+    from knowledge_base.evaluation import evaluate, read_labelled_csv
+
+    try:
+        train = read_labelled_csv(args.train, args.text_col, args.label_col)
+        test = read_labelled_csv(args.test, args.text_col, args.label_col)
+    except (OSError, KnowledgeBaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    policy = AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh)
+    result = evaluate(train, test, SentenceTransformerEncoder(settings.embedding_model), policy, args.oos_label)
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
     return 0
 
 
