@@ -77,6 +77,12 @@ class VectorIndex:
         scores, rows = self._index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
         return [VectorHit(self._keys[r], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
 
+    def vectors(self) -> np.ndarray:
+        """Every stored vector, in row order."""
+        if len(self) == 0:
+            return np.zeros((0, self._dimension), dtype=np.float32)
+        return self._index.reconstruct_n(0, len(self))
+
     def save(self, directory: Path, manifest: IndexManifest) -> None:
         """Write index, keys and manifest; the manifest goes last, so a half-written index never matches."""
         directory.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from embeddings import TextEncoder
-from faqbot.api import actions, agent, customer, pages
+from faqbot.api import actions, agent, customer, kb, pages
 from faqbot.api.errors import install_error_handlers
 from faqbot.settings import Settings
 from faqbot.wiring import build_services
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     install_error_handlers(app)
     app.include_router(customer.router)
     app.include_router(agent.router)
+    app.include_router(kb.router)
     app.include_router(actions.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -28,6 +29,16 @@ class Article:
     tags: tuple[str, ...] = field(default=())
     status: ArticleStatus = ArticleStatus.PUBLISHED
     version: int = 1
+    author: str | None = field(default=None, compare=False)
+    updated_at: dt.datetime | None = field(default=None, compare=False)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id, "group": self.group, "language": self.language, "title": self.title,
+            "questions": list(self.questions), "answer": self.answer, "category": self.category,
+            "tags": list(self.tags), "status": self.status.value, "version": self.version, "author": self.author,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+        }
 
     def content_hash(self) -> str:
         """Hash of everything retrieval and answering depend on (not of the version counter)."""

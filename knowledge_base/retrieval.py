@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings import IndexManifest, TextEncoder, VectorIndex
+from embeddings import CachingEncoder, IndexManifest, TextEncoder, VectorIndex
 from knowledge_base.article import Article
 from knowledge_base.language import detect_language
 from knowledge_base.lexical import LexicalIndex
@@ -81,6 +81,8 @@ class HybridRetriever:
             built_at=time.time(),
         )
         index = VectorIndex.load(index_dir, manifest) if index_dir else None
+        if index is not None and isinstance(encoder, CachingEncoder):
+            encoder.remember([p for a in articles for p in a.phrasings], index.vectors())
         if index is None:
             started = time.perf_counter()
             keys = [a.id for a in articles for _ in a.phrasings]

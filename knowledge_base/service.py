@@ -1,14 +1,20 @@
-"""The knowledge base as the rest of the product sees it: search and decide, reload on change."""
+"""The knowledge base as the rest of the product sees it: search and decide, edit, and go live at once.
+
+A change to what is published rebuilds the retriever (encoding only new phrasings) and swaps it in;
+searches running meanwhile keep using the previous one, so nothing blocks and nothing fails.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
 import anyio
 
-from embeddings import TextEncoder
+from embeddings import CachingEncoder, TextEncoder
+from knowledge_base.article import Article, ArticleStatus
 from knowledge_base.decision import AnswerPolicy, Decision
 from knowledge_base.language import detect_language
 from knowledge_base.markdown import load_folder
@@ -19,8 +25,6 @@ log = logging.getLogger(__name__)
 
 
 class KnowledgeBase:
-    """Holds the current retriever; a reload builds a new one and swaps it in, so searches never block."""
-
     def __init__(
         self,
         store: ArticleStore,
@@ -30,12 +34,17 @@ class KnowledgeBase:
         weights: FusionWeights = FusionWeights(),
     ) -> None:
         self._store = store
-        self._encoder = encoder
+        self._encoder = encoder if isinstance(encoder, CachingEncoder) else CachingEncoder(encoder)
         self._index_dir = index_dir
         self._policy = policy
         self._weights = weights
         self._retriever: HybridRetriever | None = None
         self._reload_lock = asyncio.Lock()
+        self.last_reload_seconds: float | None = None
+
+    @property
+    def store(self) -> ArticleStore:
+        return self._store
 
     async def import_folder(self, folder: Path) -> int:
         """Load the editors' Markdown articles into the database; returns how many were new or changed."""
@@ -47,10 +56,16 @@ class KnowledgeBase:
     async def reload(self) -> None:
         """Rebuild the retriever from the published articles and swap it in."""
         async with self._reload_lock:
+            started = time.perf_counter()
             articles = await self._store.published()
-            self._retriever = await anyio.to_thread.run_sync(
-                lambda: HybridRetriever.build(articles, self._encoder, self._index_dir, self._weights)
-            )
+
+            def build() -> HybridRetriever:
+                retriever = HybridRetriever.build(articles, self._encoder, self._index_dir, self._weights)
+                self._encoder.retain(p for a in articles for p in a.phrasings)
+                return retriever
+
+            self._retriever = await anyio.to_thread.run_sync(build)
+            self.last_reload_seconds = time.perf_counter() - started
 
     @property
     def article_count(self) -> int:
@@ -64,3 +79,35 @@ class KnowledgeBase:
         language = language or detect_language(question)
         hits = await anyio.to_thread.run_sync(lambda: retriever.search(question, k=k, language=language))
         return self._policy.decide(hits, language)
+
+    # -- editing: every change that can alter what is published goes live before returning ---------
+
+    async def create(self, article: Article, author: str | None) -> Article:
+        saved = await self._store.create(article, author)
+        if saved.status is ArticleStatus.PUBLISHED:
+            await self.reload()
+        return saved
+
+    async def update(self, article: Article, expected_version: int, author: str | None) -> Article:
+        before = await self._store.get(article.id)
+        saved = await self._store.update(article, expected_version, author)
+        await self._reload_if_published(before, saved)
+        return saved
+
+    async def set_status(self, article_id: str, status: ArticleStatus, author: str | None,
+                         expected_version: int | None = None) -> Article:
+        before = await self._store.get(article_id)
+        saved = await self._store.set_status(article_id, status, author, expected_version)
+        await self._reload_if_published(before, saved)
+        return saved
+
+    async def restore(self, article_id: str, version: int, author: str | None,
+                      expected_version: int | None = None) -> Article:
+        before = await self._store.get(article_id)
+        saved = await self._store.restore(article_id, version, author, expected_version)
+        await self._reload_if_published(before, saved)
+        return saved
+
+    async def _reload_if_published(self, before: Article, after: Article) -> None:
+        if ArticleStatus.PUBLISHED in (before.status, after.status):
+            await self.reload()

@@ -14,6 +14,7 @@ from faqbot.agents import AuthenticationFailed
 from faqbot.conversations import ConversationNotFound
 from faqbot.errors import ServiceError
 from handoff import HandoffNotFound, InvalidHandoffTransition
+from knowledge_base.errors import ArticleConflict, ArticleFormatError, ArticleNotFound
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     HandoffNotFound: (404, "handoff_not_found"),
     InvalidHandoffTransition: (409, "invalid_handoff_state"),
     AuthenticationFailed: (401, "not_authenticated"),
+    ArticleNotFound: (404, "article_not_found"),
+    ArticleConflict: (409, "version_conflict"),
+    ArticleFormatError: (422, "invalid_article"),
 }
 
 

@@ -150,10 +150,32 @@ class ConversationStore:
                     .limit(limit)
                 )
             ).all()
-        return [
-            Message(r.conversation_id, r.seq, Sender(r.sender), r.text, _aware(r.created_at), dict(r.data or {}))
-            for r in rows
-        ]
+        return [_message(r) for r in rows]
+
+    async def unanswered(self, limit: int = 100, scan: int = 5000) -> list[tuple[Message, Message]]:
+        """(customer question, the bot's "not sure" reply) pairs, newest first, from the last `scan` bot replies."""
+        async with self._engine.connect() as conn:
+            bot_rows = (await conn.execute(
+                select(messages_table).where(messages_table.c.sender == Sender.BOT.value)
+                .order_by(messages_table.c.id.desc()).limit(scan))).all()
+            pairs = []
+            for bot in (_message(r) for r in bot_rows):
+                if bot.data.get("outcome") != "unsure":
+                    continue
+                question = (await conn.execute(
+                    select(messages_table).where(messages_table.c.conversation_id == bot.conversation_id)
+                    .where(messages_table.c.seq < bot.seq).where(messages_table.c.sender == Sender.CUSTOMER.value)
+                    .order_by(messages_table.c.seq.desc()).limit(1))).first()
+                if question is not None:
+                    pairs.append((_message(question), bot))
+                if len(pairs) >= limit:
+                    break
+        return pairs
+
+
+def _message(row) -> Message:
+    return Message(row.conversation_id, row.seq, Sender(row.sender), row.text, _aware(row.created_at),
+                   dict(row.data or {}))
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -1,0 +1,38 @@
+"""`faqbot eval retrieval` on the public intent sets in ../shared/data (HWU64, CLINC150 with out-of-scope).
+
+    .venv/bin/python -m bench.retrieval_eval [--data ../shared/data]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bench.common import save
+from embeddings import SentenceTransformerEncoder
+from faqbot.settings import REPO_ROOT, Settings
+from knowledge_base import AnswerPolicy
+from knowledge_base.evaluation import evaluate, read_labelled_csv
+
+SETS = {
+    "hwu64": ("hwu64/train.csv", "hwu64/test.csv", "intent"),
+    "clinc150": ("clinc150/train.csv", "clinc150/val.csv", "intent"),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    encoder = SentenceTransformerEncoder(settings.embedding_model)
+    policy = AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh)
+    results = {}
+    for name, (train, test, label) in SETS.items():
+        results[name] = evaluate(read_labelled_csv(args.data / train, "text", label),
+                                 read_labelled_csv(args.data / test, "text", label), encoder, policy, "oos")
+    save("retrieval_eval", results)
+
+
+if __name__ == "__main__":
+    main()

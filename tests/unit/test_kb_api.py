@@ -1,0 +1,131 @@
+"""The editors' API on the real app and database: lifecycle, versions, conflicts, and live answers."""
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from embeddings import HashingEncoder
+from faqbot.app import create_app
+from faqbot.conversations import Sender
+from faqbot.launcher import free_port
+from faqbot.settings import Settings
+
+UNICORN = {
+    "id": "unicorn-care-en", "language": "en", "title": "How do I care for my unicorn plush?",
+    "questions": ["How do I wash the unicorn plush?", "Can the unicorn plush go in the washing machine?"],
+    "answer": "Hand wash it at 30 °C.", "category": "warranty",
+}
+
+
+@pytest.fixture
+def client(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path, rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=2,
+                        bootstrap_agent="ed:editor-pw")
+    with TestClient(create_app(settings, encoder=HashingEncoder())) as test_client:
+        agents = test_client.app.state.services.core.agents
+        test_client.portal.call(lambda: agents.create("agnes", "agent-pw", role="agent"))
+        yield test_client
+
+
+def auth(client, username="ed", password="editor-pw") -> dict[str, str]:
+    token = client.post("/api/agent/login", json={"username": username, "password": password}).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def bot_answer(client, question: str) -> str | None:
+    """What the bot's answer action does with `question` right now (through Rasa's action protocol)."""
+    call = {"next_action": "action_answer_from_kb", "sender_id": "c", "domain": {},
+            "tracker": {"sender_id": "c", "slots": {}, "latest_message": {"text": question, "intent": {}},
+                        "events": [], "paused": False, "followup_action": None, "active_loop": {},
+                        "latest_action_name": "action_listen"}}
+    custom = client.post("/actions/webhook", json=call).json()["responses"][0]["custom"]
+    return custom.get("article_id")
+
+
+def test_draft_publish_unpublish_archive_change_what_the_bot_answers(client):
+    editor = auth(client)
+    question = "Can the unicorn plush go in the washing machine?"
+    created = client.post("/api/kb/articles", json=UNICORN, headers=editor)
+    assert created.status_code == 201 and created.json()["article"]["status"] == "draft"
+    assert bot_answer(client, question) != "unicorn-care-en"  # drafts are never answered
+
+    published = client.post("/api/kb/articles/unicorn-care-en/publish", headers=editor).json()["article"]
+    assert published["status"] == "published" and published["version"] == 2
+    assert bot_answer(client, question) == "unicorn-care-en"  # live when the call returns
+
+    client.post("/api/kb/articles/unicorn-care-en/unpublish", headers=editor)
+    assert bot_answer(client, question) != "unicorn-care-en"
+    client.post("/api/kb/articles/unicorn-care-en/publish", headers=editor)
+    client.post("/api/kb/articles/unicorn-care-en/archive", headers=editor)
+    assert bot_answer(client, question) != "unicorn-care-en"
+
+
+def test_a_stale_save_is_refused_not_overwritten(client):
+    editor = auth(client)
+    client.post("/api/kb/articles", json={**UNICORN, "status": "published"}, headers=editor)
+    first = client.put("/api/kb/articles/unicorn-care-en", json={**UNICORN, "answer": "Machine wash, cold.",
+                                                                 "version": 1}, headers=editor)
+    assert first.status_code == 200 and first.json()["article"]["version"] == 2
+    stale = client.put("/api/kb/articles/unicorn-care-en", json={**UNICORN, "answer": "Dry clean only.",
+                                                                 "version": 1}, headers=editor)
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "version_conflict"
+    assert client.get("/api/kb/articles/unicorn-care-en", headers=editor).json()["article"]["answer"] == \
+        "Machine wash, cold."
+
+
+def test_history_diff_and_restore(client):
+    editor = auth(client)
+    client.post("/api/kb/articles", json=UNICORN, headers=editor)
+    client.put("/api/kb/articles/unicorn-care-en", json={**UNICORN, "answer": "Machine wash, cold.", "version": 1},
+               headers=editor)
+    history = client.get("/api/kb/articles/unicorn-care-en/versions", headers=editor).json()["versions"]
+    assert [v["version"] for v in history] == [1, 2] and history[0]["author"] == "ed"
+    changes = client.get("/api/kb/articles/unicorn-care-en/diff?from=1&to=2", headers=editor).json()["changes"]
+    assert set(changes) == {"answer"} and "+Machine wash, cold." in changes["answer"]
+    restored = client.post("/api/kb/articles/unicorn-care-en/versions/1/restore", json={"version": 2},
+                           headers=editor).json()["article"]
+    assert restored["version"] == 3 and restored["answer"] == UNICORN["answer"]
+    assert client.get("/api/kb/articles/unicorn-care-en/versions/9", headers=editor).status_code == 404
+
+
+def test_validation_errors_name_the_field(client):
+    editor = auth(client)
+    response = client.post("/api/kb/articles", json={**UNICORN, "language": "fr", "questions": []}, headers=editor)
+    assert response.status_code == 422
+    fields = {d["field"] for d in response.json()["error"]["details"]}
+    assert fields == {"language", "questions"}
+    bad_id = client.post("/api/kb/articles", json={**UNICORN, "id": "Not A Slug"}, headers=editor)
+    assert bad_id.status_code == 422 and bad_id.json()["error"]["details"][0]["field"] == "id"
+    client.post("/api/kb/articles", json=UNICORN, headers=editor)
+    assert client.post("/api/kb/articles", json=UNICORN, headers=editor).status_code == 409
+
+
+def test_agents_read_but_do_not_write(client):
+    agent = auth(client, "agnes", "agent-pw")
+    assert client.get("/api/kb/articles?language=zh&status=published", headers=agent).json()["articles"]
+    refused = client.post("/api/kb/articles", json=UNICORN, headers=agent)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "access_denied"
+    assert client.post("/api/kb/articles/refund-timing-en/archive", headers=agent).status_code == 403
+
+
+def test_search_filters(client):
+    editor = auth(client)
+    found = client.get("/api/kb/articles?q=refund&language=en", headers=editor).json()["articles"]
+    assert "refund-timing-en" in {a["id"] for a in found} and all(a["language"] == "en" for a in found)
+    assert client.get("/api/kb/articles?category=invoices", headers=editor).json()["articles"]
+
+
+def test_unanswered_questions_are_listed_for_editors(client):
+    conversations = client.app.state.services.core.conversations
+
+    async def seed():
+        await conversations.create("c9", "hash", page_url=None, language="en")
+        await conversations.append("c9", Sender.CUSTOMER, "do you sell unicorns?", {"language": "en"})
+        await conversations.append("c9", Sender.BOT, "I'm not sure...", {"outcome": "unsure", "score": 0.21})
+        await conversations.append("c9", Sender.CUSTOMER, "where is my parcel?", {"language": "en"})
+        await conversations.append("c9", Sender.BOT, "As soon as...", {"outcome": "answer", "score": 0.9})
+
+    client.portal.call(seed)
+    questions = client.get("/api/kb/unanswered", headers=auth(client)).json()["questions"]
+    assert [(q["text"], q["best_score"]) for q in questions] == [("do you sell unicorns?", 0.21)]
