@@ -103,11 +103,10 @@ async def _build_index(settings: Settings) -> None:
 async def _create_agent(settings: Settings, username: str, password: str, display_name: str | None,
                         role: str) -> None:
     from faqbot.agents import AgentStore
-    from faqbot.agents import store as agent_tables
-    from faqbot.db import create_schema, make_engine
+    from faqbot.db import make_engine, migrate
 
     engine = make_engine(settings.resolved_database_url)
-    await create_schema(engine, agent_tables.metadata)
+    await migrate(engine)
     try:
         agent = await AgentStore(engine).create(username, password, display_name=display_name, role=role)
     except Exception as exc:  # duplicate username, bad password...

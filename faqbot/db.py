@@ -1,12 +1,28 @@
-"""The database engine: SQLite by default (WAL, so readers never wait), any SQLAlchemy async URL otherwise."""
+"""The database: SQLite by default (WAL, so readers never wait), any SQLAlchemy async URL otherwise.
+
+The schema is owned by Alembic (faqbot/migrations); `migrate` brings a database to the newest revision.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from faqbot.agents import store as agent_tables
+from faqbot.conversations import store as conversation_tables
+from handoff import store as handoff_tables
+from knowledge_base import store as kb_tables
+
+ALL_METADATA: tuple[MetaData, ...] = (kb_tables.metadata, handoff_tables.metadata, conversation_tables.metadata,
+                                      agent_tables.metadata)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -28,7 +44,22 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True)
 
 
-async def create_schema(engine: AsyncEngine, *metadatas: MetaData) -> None:
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
+    """Apply every migration up to `revision` (idempotent)."""
     async with engine.begin() as conn:
-        for metadata in metadatas:
-            await conn.run_sync(metadata.create_all)
+        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+
+
+async def schema_drift(engine: AsyncEngine) -> list:
+    """Differences between the database's schema and the models (empty when migrations are complete)."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}),
+                                          list(ALL_METADATA)))

@@ -11,17 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.actions import ActionServices, build_actions
 from embeddings import SentenceTransformerEncoder, TextEncoder
 from faqbot.agents import AgentStore
-from faqbot.agents import store as agent_tables
 from faqbot.chat import ChatService
 from faqbot.conversations import ConversationStore, EventHub
-from faqbot.conversations import store as conversation_tables
-from faqbot.db import create_schema, make_engine
+from faqbot.db import make_engine, migrate
 from faqbot.rasa_gateway import RasaGateway
 from faqbot.settings import Settings
 from handoff import HandoffService, HandoffStore
-from handoff import store as handoff_tables
 from knowledge_base import AnswerPolicy
-from knowledge_base import store as kb_tables
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.store import ArticleStore
 
@@ -60,8 +56,7 @@ class Services:
 
 async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> Core:
     engine = make_engine(settings.resolved_database_url)
-    await create_schema(engine, kb_tables.metadata, handoff_tables.metadata, conversation_tables.metadata,
-                        agent_tables.metadata)
+    await migrate(engine)
     encoder = encoder or SentenceTransformerEncoder(settings.embedding_model)
     knowledge = KnowledgeBase(
         ArticleStore(engine), encoder, settings.index_dir,

@@ -9,25 +9,19 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from embeddings import HashingEncoder
-from faqbot.agents import store as agent_tables
-from faqbot.conversations import store as conversation_tables
-from faqbot.db import create_schema, make_engine
+from faqbot.db import make_engine, migrate
 from faqbot.launcher import Stack
 from handoff import HandoffService, HandoffStore
-from handoff import store as handoff_tables
-from knowledge_base import store as kb_tables
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.store import ArticleStore
 from tests.factories import SMALL_KB
 from tests.live import running_stack
 
-ALL_TABLES = (kb_tables.metadata, handoff_tables.metadata, conversation_tables.metadata, agent_tables.metadata)
-
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
-    await create_schema(engine, *ALL_TABLES)
+    await migrate(engine)
     yield engine
     await engine.dispose()
 

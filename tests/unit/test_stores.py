@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from faqbot.agents import AgentStore, AuthenticationFailed
 from faqbot.conversations import ConversationNotFound, ConversationStore, Sender
-from faqbot.db import create_schema, make_engine
+from faqbot.db import make_engine, migrate, schema_drift
 from handoff import HandoffReason, HandoffService, HandoffStatus, HandoffStore, InvalidHandoffTransition
 from knowledge_base.store import ArticleStore
-from tests.conftest import ALL_TABLES
 from tests.factories import SMALL_KB
 
 PG_SERVER = os.environ.get("FAQBOT_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432")
@@ -23,7 +22,7 @@ PG_SERVER = os.environ.get("FAQBOT_TEST_POSTGRES", "postgresql+asyncpg://postgre
 async def db(request, tmp_path) -> AsyncIterator[AsyncEngine]:
     if request.param == "sqlite":
         engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'stores.db'}")
-        await create_schema(engine, *ALL_TABLES)
+        await migrate(engine)
         yield engine
         await engine.dispose()
         return
@@ -36,7 +35,7 @@ async def db(request, tmp_path) -> AsyncIterator[AsyncEngine]:
         await admin.dispose()
         pytest.skip(f"no PostgreSQL at {PG_SERVER}: {exc}")  # .ci/run fails the build on any skip
     engine = make_engine(f"{PG_SERVER}/{name}")
-    await create_schema(engine, *ALL_TABLES)
+    await migrate(engine)
     try:
         yield engine
     finally:
@@ -44,6 +43,12 @@ async def db(request, tmp_path) -> AsyncIterator[AsyncEngine]:
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE "{name}"'))
         await admin.dispose()
+
+
+async def test_migrations_build_exactly_the_models_schema_and_are_idempotent(db):
+    assert await schema_drift(db) == []
+    await migrate(db)  # again: nothing to do, nothing breaks
+    assert await schema_drift(db) == []
 
 
 async def test_messages_get_gap_free_sequence_numbers(db):
