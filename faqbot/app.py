@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -23,11 +24,15 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await build_services(settings, encoder)
         app.state.services = services
+        watcher = asyncio.create_task(services.core.knowledge.watch(settings.kb_poll_seconds))
         logging.getLogger(__name__).info("faqbot ready with %d published articles",
                                          services.core.knowledge.article_count)
         try:
             yield
         finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
             await services.aclose()
 
     app = FastAPI(

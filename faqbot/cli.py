@@ -35,6 +35,17 @@ def main(argv: list[str] | None = None) -> int:
     retrieval.add_argument("--oos-label", default="oos")
     retrieval.add_argument("--json", type=Path, help="also write the results here")
 
+    kb = commands.add_parser("kb", help="import and export knowledge-base articles")
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True)
+    kb_import = kb_commands.add_parser("import", help="import a Markdown folder, a CSV or a JSONL file")
+    kb_import.add_argument("path", type=Path)
+    kb_import.add_argument("--format", choices=("markdown", "csv", "jsonl"), help="default: from the path")
+    kb_import.add_argument("--strict", action="store_true", help="import nothing if any record is bad")
+    kb_export = kb_commands.add_parser("export", help="export articles as a Markdown folder, CSV or JSONL")
+    kb_export.add_argument("path", type=Path)
+    kb_export.add_argument("--format", choices=("markdown", "csv", "jsonl"), required=True)
+    kb_export.add_argument("--status", choices=("published", "draft", "archived", "all"), default="all")
+
     agent = commands.add_parser("agent", help="manage agent accounts")
     agent_commands = agent.add_subparsers(dest="agent_command", required=True)
     create = agent_commands.add_parser("create", help="create an agent account")
@@ -63,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         print(ensure_model(settings.data_dir / "models"))
     elif args.command == "build-index":
         asyncio.run(_build_index(settings))
+    elif args.command == "kb":
+        return asyncio.run(_kb_import(settings, args) if args.kb_command == "import" else _kb_export(settings, args))
     elif args.command == "eval":
         return _eval_retrieval(settings, args)
     elif args.command == "agent":
@@ -89,6 +102,61 @@ def _eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
     print(text)
     if args.json:
         args.json.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+async def _kb_import(settings: Settings, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from faqbot.db import make_engine, migrate
+    from knowledge_base.errors import ArticleFormatError
+    from knowledge_base.store import ArticleStore
+    from knowledge_base.transfer import duplicate_ids, read_articles
+
+    try:
+        result = read_articles(args.path, args.format)
+    except (OSError, ArticleFormatError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for error in result.errors:
+        print(f"bad record: {error}", file=sys.stderr)
+    duplicates = duplicate_ids(result.articles)
+    if duplicates:
+        print(f"error: duplicate article ids: {', '.join(duplicates)}", file=sys.stderr)
+        return 2
+    if result.errors and args.strict:
+        print(f"nothing imported: {len(result.errors)} bad record(s) and --strict", file=sys.stderr)
+        return 1
+    engine = make_engine(settings.resolved_database_url)
+    await migrate(engine)
+    store, changed, batch = ArticleStore(engine), 0, 200
+    try:
+        with tqdm(total=len(result.articles), unit="article", disable=len(result.articles) < batch) as progress:
+            for start in range(0, len(result.articles), batch):
+                chunk = result.articles[start:start + batch]
+                changed += await store.import_articles(chunk, author="import")
+                progress.update(len(chunk))
+    finally:
+        await engine.dispose()
+    print(f"{len(result.articles)} read, {changed} new or changed, {len(result.articles) - changed} unchanged, "
+          f"{len(result.errors)} bad")
+    return 1 if result.errors else 0
+
+
+async def _kb_export(settings: Settings, args: argparse.Namespace) -> int:
+    from faqbot.db import make_engine, migrate
+    from knowledge_base.article import ArticleStatus
+    from knowledge_base.store import ArticleStore
+    from knowledge_base.transfer import write_articles
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        await migrate(engine)
+        status = None if args.status == "all" else ArticleStatus(args.status)
+        articles = await ArticleStore(engine).search(status=status, limit=1_000_000)
+    finally:
+        await engine.dispose()
+    print(f"exported {write_articles(articles, args.path, args.format)} articles to {args.path}")
     return 0
 
 

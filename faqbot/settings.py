@@ -28,6 +28,7 @@ class Settings:
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
     answer_threshold_en: float = 0.40
     answer_threshold_zh: float = 0.45
+    kb_poll_seconds: float = 2.0  # how often to look for article changes made outside this process
     # customers and agents
     max_message_chars: int = 2000
     bootstrap_agent: str = ""  # "username:password" created at start if missing (local use)

@@ -11,7 +11,7 @@ from knowledge_base.article import LANGUAGES, Article, ArticleStatus
 from knowledge_base.errors import ArticleFormatError
 
 REQUIRED = ("id", "language", "title", "questions", "category")
-MIN_QUESTIONS = 3
+MIN_QUESTIONS = 1
 
 
 def parse_article(text: str, source: str = "<string>") -> Article:

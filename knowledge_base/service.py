@@ -17,9 +17,9 @@ from embeddings import CachingEncoder, TextEncoder
 from knowledge_base.article import Article, ArticleStatus
 from knowledge_base.decision import AnswerPolicy, Decision
 from knowledge_base.language import detect_language
-from knowledge_base.markdown import load_folder
 from knowledge_base.retrieval import FusionWeights, HybridRetriever
 from knowledge_base.store import ArticleStore
+from knowledge_base.transfer import read_articles
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ class KnowledgeBase:
         self._weights = weights
         self._retriever: HybridRetriever | None = None
         self._reload_lock = asyncio.Lock()
+        self._fingerprint: tuple | None = None
         self.last_reload_seconds: float | None = None
 
     @property
@@ -47,16 +48,22 @@ class KnowledgeBase:
         return self._store
 
     async def import_folder(self, folder: Path) -> int:
-        """Load the editors' Markdown articles into the database; returns how many were new or changed."""
-        articles = await anyio.to_thread.run_sync(load_folder, folder)
-        changed = await self._store.import_articles(articles)
-        log.info("imported knowledge base folder: %d articles, %d new or changed", len(articles), changed)
+        """Load the editors' Markdown articles into the database; returns how many were new or changed.
+
+        A malformed file is logged and skipped; the others still load.
+        """
+        result = await anyio.to_thread.run_sync(read_articles, folder, "markdown")
+        for error in result.errors:
+            log.error("skipped article file: %s", error)
+        changed = await self._store.import_articles(result.articles)
+        log.info("imported knowledge base folder: %d articles, %d new or changed", len(result.articles), changed)
         return changed
 
     async def reload(self) -> None:
         """Rebuild the retriever from the published articles and swap it in."""
         async with self._reload_lock:
             started = time.perf_counter()
+            self._fingerprint = await self._store.fingerprint()
             articles = await self._store.published()
 
             def build() -> HybridRetriever:
@@ -66,6 +73,23 @@ class KnowledgeBase:
 
             self._retriever = await anyio.to_thread.run_sync(build)
             self.last_reload_seconds = time.perf_counter() - started
+
+    async def reload_if_changed(self) -> bool:
+        """Reload when the articles changed behind this process's back (an import, another process)."""
+        if await self._store.fingerprint() == self._fingerprint:
+            return False
+        await self.reload()
+        return True
+
+    async def watch(self, interval_seconds: float) -> None:
+        """Poll for outside changes until cancelled; errors are logged, never fatal."""
+        while True:
+            await asyncio.sleep(interval_seconds)
+            try:
+                if await self.reload_if_changed():
+                    log.info("knowledge base changed outside this process: reloaded")
+            except Exception:
+                log.exception("checking the knowledge base for changes failed")
 
     @property
     def article_count(self) -> int:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     or_,
     select,
 )
@@ -96,6 +97,13 @@ class ArticleStore:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_article(r) for r in rows]
+
+    async def fingerprint(self) -> tuple:
+        """Changes whenever any article is created or saved (cheap enough to poll)."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(func.count(), func.max(articles_table.c.updated_at),
+                                             func.sum(articles_table.c.version)))).one()
+        return tuple(row)
 
     async def versions(self, article_id: str) -> list[Article]:
         async with self._engine.connect() as conn:

@@ -129,3 +129,18 @@ def test_unanswered_questions_are_listed_for_editors(client):
     client.portal.call(seed)
     questions = client.get("/api/kb/unanswered", headers=auth(client)).json()["questions"]
     assert [(q["text"], q["best_score"]) for q in questions] == [("do you sell unicorns?", 0.21)]
+
+
+def test_changes_made_outside_the_service_go_live_by_polling(client):
+    """An import by the CLI (or another process) writes to the database; the service notices and reloads."""
+    from knowledge_base.article import Article
+
+    store = client.app.state.services.core.knowledge.store
+    article = Article(id="gift-wrap-en", group="gift-wrap", language="en", title="Do you gift wrap?",
+                      questions=("Can you gift wrap my order?",), answer="Yes, for ¥10.", category="orders")
+    client.portal.call(lambda: store.import_articles([article]))
+    assert bot_answer(client, "Can you gift wrap my order?") != "gift-wrap-en"  # not yet noticed
+    knowledge = client.app.state.services.core.knowledge
+    assert client.portal.call(knowledge.reload_if_changed) is True  # what the 2-second watcher runs
+    assert bot_answer(client, "Can you gift wrap my order?") == "gift-wrap-en"
+    assert client.portal.call(knowledge.reload_if_changed) is False
