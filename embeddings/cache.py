@@ -19,6 +19,11 @@ class CachingEncoder:
         self._lock = threading.Lock()
 
     @property
+    def inner(self) -> TextEncoder:
+        """The wrapped encoder, for texts not worth remembering (customers' questions)."""
+        return self._encoder
+
+    @property
     def model_name(self) -> str:
         return self._encoder.model_name
 

@@ -42,17 +42,37 @@ class IndexManifest:
 class VectorHit:
     key: str
     score: float
+    row: int = -1
+
+
+FLAT = "flat"
+HNSW = "hnsw"
+# Exact search is fast up to some tens of thousands of 384-d rows on 2 cores; from 50k rows HNSW
+# (M=32, recall@10 0.99 vs exact at 96k rows, bench/scale.py) keeps queries fast. See docs/retrieval.md.
+HNSW_FROM_ROWS = 50_000
+
+
+def kind_for(rows: int, hnsw_from_rows: int = HNSW_FROM_ROWS) -> str:
+    return HNSW if rows >= hnsw_from_rows else FLAT
 
 
 class VectorIndex:
-    """Exact inner-product search (IndexFlatIP): at a few thousand phrasings it is both exact and fast.
+    """Inner-product search over normalised vectors; each row has a string key (the article it belongs to).
 
-    Each row has a string key (here: the article id a phrasing belongs to).
+    `flat` (IndexFlatIP) is exact; `hnsw` (IndexHNSWFlat, M=32) is approximate and much faster at scale.
     """
 
-    def __init__(self, dimension: int) -> None:
+    def __init__(self, dimension: int, kind: str = FLAT, *, hnsw_ef_search: int = 128) -> None:
         self._dimension = dimension
-        self._index = faiss.IndexFlatIP(dimension)
+        self.kind = kind
+        if kind == FLAT:
+            self._index = faiss.IndexFlatIP(dimension)
+        elif kind == HNSW:
+            self._index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+            self._index.hnsw.efConstruction = 80
+            self._index.hnsw.efSearch = hnsw_ef_search
+        else:
+            raise ValueError(f"unknown index kind '{kind}'")
         self._keys: list[str] = []
 
     @property
@@ -75,7 +95,7 @@ class VectorIndex:
             return []
         k = min(k, len(self))
         scores, rows = self._index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
-        return [VectorHit(self._keys[r], float(s)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
+        return [VectorHit(self._keys[r], float(s), int(r)) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
 
     def vectors(self) -> np.ndarray:
         """Every stored vector, in row order."""
@@ -109,7 +129,7 @@ class VectorIndex:
         except Exception as exc:  # corrupt files are rebuilt, never fatal
             log.warning("index on disk is unreadable, rebuilding: %s", exc)
             return None
-        index = cls(expected.dimension)
+        index = cls(expected.dimension, HNSW if isinstance(faiss_index, faiss.IndexHNSW) else FLAT)
         index._index = faiss_index
         index._keys = list(keys)
         return index

@@ -28,6 +28,8 @@ class Settings:
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
     answer_threshold_en: float = 0.40
     answer_threshold_zh: float = 0.45
+    calibrate: bool = True  # calibrated answer decisions; false: the two score thresholds above decide
+    out_of_scope_file: Path = REPO_ROOT / "knowledge_base" / "out_of_scope.txt"
     kb_poll_seconds: float = 2.0  # how often to look for article changes made outside this process
     # customers and agents
     max_message_chars: int = 2000
@@ -69,6 +71,10 @@ def _convert(name: str, kind: object, raw: str) -> object:
             return float(raw)
         if kind in ("Path",):
             return Path(raw).expanduser().resolve()
+        if kind in ("bool",):
+            if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError(raw)
+            return raw.lower() in ("1", "true", "yes", "on")
     except ValueError as exc:
         raise ValueError(f"FAQBOT_{name.upper()}={raw!r} is not a valid {kind}") from exc
     return raw

@@ -18,6 +18,7 @@ from faqbot.rasa_gateway import RasaGateway
 from faqbot.settings import Settings
 from handoff import HandoffService, HandoffStore
 from knowledge_base import AnswerPolicy
+from knowledge_base.calibration import read_out_of_scope
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.store import ArticleStore
 
@@ -36,6 +37,7 @@ class Core:
     conversations: ConversationStore
 
     async def aclose(self) -> None:
+        await self.knowledge.aclose()
         await self.engine.dispose()
 
 
@@ -61,6 +63,7 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
     knowledge = KnowledgeBase(
         ArticleStore(engine), encoder, settings.index_dir,
         policy=AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh),
+        out_of_scope=read_out_of_scope(settings.out_of_scope_file) if settings.calibrate else None,
     )
     if settings.kb_dir.is_dir():
         await knowledge.import_folder(settings.kb_dir)

@@ -1,15 +1,17 @@
-"""Turn retrieval scores into what the bot does: answer, or say it is not sure."""
+"""Turn retrieval into what the bot does: answer, ask which of a few articles was meant, or say it is not sure."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
 
+from knowledge_base.calibration import Calibrator
 from knowledge_base.retrieval import ArticleHit
 
 
 class Outcome(StrEnum):
     ANSWER = "answer"
+    CLARIFY = "clarify"
     UNSURE = "unsure"
 
 
@@ -18,26 +20,40 @@ class Decision:
     outcome: Outcome
     language: str
     hits: tuple[ArticleHit, ...]
+    confidence: float | None = None  # calibrated P(the best article is right), when calibrated
 
     @property
     def best(self) -> ArticleHit | None:
         return self.hits[0] if self.hits else None
 
+    def choices(self, limit: int = 3) -> tuple[ArticleHit, ...]:
+        return self.hits[:limit]
+
 
 @dataclass(frozen=True)
 class AnswerPolicy:
-    """Fused-score thresholds per query language (fused scores of the two languages differ in scale).
+    """With a calibrator: answer, offer choices or say "not sure" by calibrated confidence, at the operating
+    points the calibrator chose for this knowledge base and language.
 
-    Chosen on the shop's own paraphrases and off-topic questions: see docs/retrieval.md.
+    Without one (a language with too little data to calibrate): the fused-score thresholds per language.
     """
 
     answer_en: float = 0.40
     answer_zh: float = 0.45
+    calibrator: Calibrator | None = None
 
     def threshold(self, language: str) -> float:
         return self.answer_zh if language == "zh" else self.answer_en
 
     def decide(self, hits: list[ArticleHit], language: str) -> Decision:
-        if hits and hits[0].score >= self.threshold(language):
-            return Decision(Outcome.ANSWER, language, tuple(hits))
-        return Decision(Outcome.UNSURE, language, tuple(hits))
+        confidence = self.calibrator.probability(hits, language) if self.calibrator and hits else None
+        if confidence is None:
+            answer = bool(hits) and hits[0].score >= self.threshold(language)
+            return Decision(Outcome.ANSWER if answer else Outcome.UNSURE, language, tuple(hits))
+        if confidence >= self.calibrator.answer_at[language]:
+            outcome = Outcome.ANSWER
+        elif confidence >= self.calibrator.clarify_at[language] and len(hits) >= 2:
+            outcome = Outcome.CLARIFY
+        else:
+            outcome = Outcome.UNSURE
+        return Decision(outcome, language, tuple(hits), round(confidence, 4))

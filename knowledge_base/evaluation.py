@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from embeddings import TextEncoder
 from knowledge_base.article import Article
+from knowledge_base.calibration import fit_calibrator, read_out_of_scope
 from knowledge_base.decision import AnswerPolicy, Outcome
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.language import detect_language
@@ -53,14 +54,21 @@ def articles_from_labels(rows: list[LabelledText], oos_label: str | None) -> lis
 
 
 def evaluate(train: list[LabelledText], test: list[LabelledText], encoder: TextEncoder,
-             policy: AnswerPolicy, oos_label: str | None = "oos") -> dict[str, Any]:
+             policy: AnswerPolicy, oos_label: str | None = "oos", calibrate: bool = True) -> dict[str, Any]:
+    """Top-k and decision metrics. Calibration works as for the live knowledge base: on the articles'
+    own phrasings and the bundled off-topic questions, plus TRAIN's out-of-scope rows (a shop's logs)."""
     articles = articles_from_labels(train, oos_label)
     if not articles:
         raise KnowledgeBaseError("the training file has no in-scope rows")
     started = time.perf_counter()
     retriever = HybridRetriever.build(articles, encoder)
+    if calibrate:
+        off_topic = read_out_of_scope() + [r.text for r in train if r.label == oos_label]
+        policy = replace(policy, calibrator=fit_calibrator(retriever, off_topic))
     build_seconds = time.perf_counter() - started
 
+    outcomes: dict[str, int] = defaultdict(int)
+    oos_outcomes: dict[str, int] = defaultdict(int)
     n_in = top1 = top3 = answered_correctly = 0
     rr_sum = 0.0
     oos_total = oos_refused = refused_total = refused_oos = 0
@@ -70,9 +78,11 @@ def evaluate(train: list[LabelledText], test: list[LabelledText], encoder: TextE
         hits = retriever.search(row.text, k=3)
         decision = policy.decide(hits, detect_language(row.text))
         latencies.append(time.perf_counter() - t0)
-        refused = decision.outcome is not Outcome.ANSWER
+        outcomes[decision.outcome.value] += 1
+        refused = decision.outcome is Outcome.UNSURE  # "I don't know" (a "did you mean" is not a refusal)
         refused_total += refused
         if row.label == oos_label:
+            oos_outcomes[decision.outcome.value] += 1
             oos_total += 1
             oos_refused += refused
             refused_oos += refused
@@ -82,7 +92,7 @@ def evaluate(train: list[LabelledText], test: list[LabelledText], encoder: TextE
         top1 += ranks[:1] == [row.label]
         top3 += row.label in ranks
         rr_sum += 1 / (ranks.index(row.label) + 1) if row.label in ranks else 0.0
-        answered_correctly += (not refused) and ranks[:1] == [row.label]
+        answered_correctly += decision.outcome is Outcome.ANSWER and ranks[:1] == [row.label]
 
     latencies_ms = sorted(x * 1000 for x in latencies)
 
@@ -101,6 +111,9 @@ def evaluate(train: list[LabelledText], test: list[LabelledText], encoder: TextE
         "in_scope_accuracy": _ratio(answered_correctly, n_in),
         "oos_recall": _ratio(oos_refused, oos_total),
         "oos_precision": _ratio(refused_oos, refused_total),
+        "outcomes": dict(outcomes),
+        "outcomes_out_of_scope": dict(oos_outcomes),
+        "calibrated_languages": sorted(policy.calibrator.coefficients) if policy.calibrator else [],
         "index_build_seconds": round(build_seconds, 2),
         "latency_ms": {"p50": pct(50), "p95": pct(95)},
     }

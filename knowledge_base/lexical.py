@@ -30,10 +30,19 @@ class LexicalIndex:
     def __init__(self, texts: Sequence[str]) -> None:
         self._vectorizer = TfidfVectorizer(analyzer=tokenize, sublinear_tf=True, norm="l2")
         self._matrix = self._vectorizer.fit_transform(list(texts)) if texts else None
+        self._vocabulary = self._vectorizer.vocabulary_ if texts else {}
 
     def scores(self, query: str) -> np.ndarray:
-        """One score per indexed text, in the order they were given."""
+        """One score per indexed text, in the order they were given.
+
+        Scaled by the share of the query's tokens the index has ever seen: TF-IDF drops unknown terms,
+        which would otherwise let 「怎么学弹钢琴」 match 「怎么退货」 on 「怎么」 alone.
+        """
         if self._matrix is None:
             return np.zeros(0, dtype=np.float32)
+        tokens = tokenize(query)
+        if not tokens:
+            return np.zeros(self._matrix.shape[0], dtype=np.float32)
+        coverage = sum(t in self._vocabulary for t in tokens) / len(tokens)
         query_vector = self._vectorizer.transform([query])
-        return np.asarray((self._matrix @ query_vector.T).todense()).ravel().astype(np.float32)
+        return coverage * np.asarray((self._matrix @ query_vector.T).todense()).ravel().astype(np.float32)

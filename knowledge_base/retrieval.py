@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import logging
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings import CachingEncoder, IndexManifest, TextEncoder, VectorIndex
+from embeddings.index import HNSW_FROM_ROWS, kind_for
 from knowledge_base.article import Article
 from knowledge_base.language import detect_language
 from knowledge_base.lexical import LexicalIndex
@@ -57,11 +59,15 @@ class HybridRetriever:
         weights: FusionWeights = FusionWeights(),
     ) -> None:
         self._articles = {a.id: a for a in articles}
-        self._encoder = encoder
+        # questions are encoded directly: caching every customer question would only grow memory
+        self._encoder = encoder.inner if isinstance(encoder, CachingEncoder) else encoder
         self._index = index
         self._weights = weights
         self._rows: list[tuple[str, str]] = [(a.id, p) for a in articles for p in a.phrasings]
         self._smoothing = {a.id: smoothing(len(a.phrasings)) for a in articles}
+        self._by_language: dict[str, list[Article]] = defaultdict(list)
+        for article in articles:
+            self._by_language[article.language].append(article)
         self._lexical = LexicalIndex([p for _, p in self._rows])
 
     @classmethod
@@ -71,6 +77,7 @@ class HybridRetriever:
         encoder: TextEncoder,
         index_dir: Path | None = None,
         weights: FusionWeights = FusionWeights(),
+        hnsw_from_rows: int = HNSW_FROM_ROWS,
     ) -> HybridRetriever:
         """Reuse the index saved in `index_dir` when its manifest matches, otherwise encode and save."""
         manifest = IndexManifest(
@@ -87,7 +94,7 @@ class HybridRetriever:
             started = time.perf_counter()
             keys = [a.id for a in articles for _ in a.phrasings]
             texts = [p for a in articles for p in a.phrasings]
-            index = VectorIndex(encoder.dimension)
+            index = VectorIndex(encoder.dimension, kind_for(len(texts), hnsw_from_rows))
             index.add(keys, encoder.encode(texts) if texts else np.zeros((0, encoder.dimension), np.float32))
             if index_dir:
                 index.save(index_dir, manifest)
@@ -105,23 +112,39 @@ class HybridRetriever:
         if not self._articles:
             return []
         language = language or detect_language(query)
-        query_vector = self._encoder.encode([query])[0]
-        dense_hits = self._index.search(query_vector, k=min(len(self._index), CANDIDATE_ROWS))
+        return self.search_vector(self._encoder.encode([query])[0], query, k, language)
+
+    def search_vector(self, vector: np.ndarray, query: str, k: int, language: str,
+                      exclude_row: int | None = None) -> list[ArticleHit]:
+        """Search with an already encoded query; `exclude_row` hides one phrasing (for held-out checks)."""
+        dense_hits = [h for h in self._index.search(vector, k=min(len(self._index), CANDIDATE_ROWS))
+                      if h.row != exclude_row]
         dense = self._per_article([h.key for h in dense_hits], [max(h.score, 0.0) for h in dense_hits])
         lexical_rows = self._lexical.scores(query)
+        if exclude_row is not None:
+            lexical_rows[exclude_row] = 0.0
         top = np.argpartition(-lexical_rows, min(CANDIDATE_ROWS, len(lexical_rows)) - 1)[:CANDIDATE_ROWS]
         lexical = self._per_article([self._rows[i][0] for i in top], [float(lexical_rows[i]) for i in top])
-        candidates = [a for a in self._articles.values() if a.language == language] or list(
-            self._articles.values()
-        )
+        candidates = self._by_language.get(language) or list(self._articles.values())
         w = self._weights.dense_weight(language)
-        hits = []
-        for article in candidates:
-            d = dense.get(article.id, 0.0)
-            lex = lexical.get(article.id, 0.0)
-            hits.append(ArticleHit(article, w * d + (1 - w) * lex, d, lex))
-        hits.sort(key=lambda h: h.score, reverse=True)
-        return hits[:k]
+        hits = [ArticleHit(a, w * dense.get(a.id, 0.0) + (1 - w) * lexical.get(a.id, 0.0),
+                           dense.get(a.id, 0.0), lexical.get(a.id, 0.0)) for a in candidates]
+        return heapq.nlargest(k, hits, key=lambda h: h.score)
+
+    @property
+    def query_encoder(self) -> TextEncoder:
+        return self._encoder
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self._by_language)
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(article id, phrasing) for every indexed row, in index order."""
+        return list(self._rows)
+
+    def row_vectors(self) -> np.ndarray:
+        return self._index.vectors()
 
     def _per_article(self, keys: Sequence[str], scores: Sequence[float]) -> dict[str, float]:
         """Each article's score: the mean of its `smoothing(article)` best rows among the candidates.

@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import anyio
 
 from embeddings import CachingEncoder, TextEncoder
 from knowledge_base.article import Article, ArticleStatus
+from knowledge_base.calibration import fit_calibrator
 from knowledge_base.decision import AnswerPolicy, Decision
 from knowledge_base.language import detect_language
 from knowledge_base.retrieval import FusionWeights, HybridRetriever
@@ -32,6 +35,7 @@ class KnowledgeBase:
         index_dir: Path | None,
         policy: AnswerPolicy = AnswerPolicy(),
         weights: FusionWeights = FusionWeights(),
+        out_of_scope: Sequence[str] | None = None,
     ) -> None:
         self._store = store
         self._encoder = encoder if isinstance(encoder, CachingEncoder) else CachingEncoder(encoder)
@@ -41,6 +45,9 @@ class KnowledgeBase:
         self._retriever: HybridRetriever | None = None
         self._reload_lock = asyncio.Lock()
         self._fingerprint: tuple | None = None
+        # None: do not calibrate (the policy's score thresholds decide); else known off-topic questions
+        self._out_of_scope = list(out_of_scope) if out_of_scope is not None else None
+        self._refit: asyncio.Task | None = None
         self.last_reload_seconds: float | None = None
 
     @property
@@ -71,8 +78,34 @@ class KnowledgeBase:
                 self._encoder.retain(p for a in articles for p in a.phrasings)
                 return retriever
 
-            self._retriever = await anyio.to_thread.run_sync(build)
+            retriever = await anyio.to_thread.run_sync(build)
+            first = self._retriever is None
+            self._retriever = retriever
             self.last_reload_seconds = time.perf_counter() - started
+        if self._out_of_scope is None:
+            return
+        if first:
+            await self._calibrate(retriever)  # answer from the first question on with calibrated decisions
+        else:  # keep deciding with the previous calibration while the new one is fitted
+            if self._refit is not None:
+                self._refit.cancel()
+            self._refit = asyncio.create_task(self._calibrate(retriever))
+
+    async def _calibrate(self, retriever: HybridRetriever) -> None:
+        try:
+            calibrator = await anyio.to_thread.run_sync(fit_calibrator, retriever, self._out_of_scope)
+        except Exception:
+            log.exception("calibration failed; keeping the previous decision thresholds")
+            return
+        if self._retriever is retriever:
+            self._policy = replace(self._policy, calibrator=calibrator)
+            log.info("calibrated answer decisions: %s", {
+                lang: {"answer_at": round(calibrator.answer_at[lang], 3), "samples": calibrator.samples[lang]}
+                for lang in calibrator.coefficients})
+
+    async def aclose(self) -> None:
+        if self._refit is not None:
+            self._refit.cancel()
 
     async def reload_if_changed(self) -> bool:
         """Reload when the articles changed behind this process's back (an import, another process)."""
@@ -90,6 +123,10 @@ class KnowledgeBase:
                     log.info("knowledge base changed outside this process: reloaded")
             except Exception:
                 log.exception("checking the knowledge base for changes failed")
+
+    def published_article(self, article_id: str) -> Article | None:
+        """The article as the bot currently serves it (None if not published)."""
+        return self._retriever.article(article_id) if self._retriever else None
 
     @property
     def article_count(self) -> int:

@@ -32,9 +32,10 @@ SMALL_KB = [
 
 
 def tracker(text: str, intent: str, *, slots: dict[str, Any] | None = None, sender: str = "conv-1",
-            confidence: float = 0.9) -> Tracker:
+            confidence: float = 0.9, entities: dict[str, str] | None = None) -> Tracker:
     """A real rasa_sdk Tracker positioned right after the customer's latest message."""
-    latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
+    latest = {"text": text, "intent": {"name": intent, "confidence": confidence},
+              "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()]}
     return Tracker(
         sender_id=sender,
         slots={"language": None, "handoff_offered": False, "current_article": None, "order_number": None,

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import ServiceAction, conversation_language
 from bot.actions.texts import offer_person_buttons, text
+from knowledge_base.article import Article
 from knowledge_base.decision import Outcome
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,15 @@ class ActionAnswerFromKB(ServiceAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        question = tracker.latest_message.get("text") or ""
+        services = await self.services()
         language = conversation_language(tracker)
+        chosen = next(tracker.get_latest_entity_values("article_id"), None)
+        if chosen and (article := services.knowledge.published_article(chosen)) is not None:
+            return self._answer(dispatcher, article, score=None, confidence=None, chosen=True)
+
+        question = tracker.latest_message.get("text") or ""
         try:
-            decision = await (await self.services()).knowledge.decide(question, language)
+            decision = await services.knowledge.decide(question, language)
         except Exception:
             log.exception("knowledge base search failed", extra={"conversation_id": tracker.sender_id})
             dispatcher.utter_message(
@@ -38,16 +44,18 @@ class ActionAnswerFromKB(ServiceAction):
 
         best = decision.best
         if decision.outcome is Outcome.ANSWER and best is not None:
+            return self._answer(dispatcher, best.article, best.score, decision.confidence)
+        if decision.outcome is Outcome.CLARIFY:
+            choices = decision.choices(3)
             dispatcher.utter_message(
-                text=best.article.answer,
-                json_message={
-                    "outcome": "answer",
-                    "article_id": best.article.id,
-                    "article_title": best.article.title,
-                    "score": round(best.score, 4),
-                },
+                text=text("clarify", language),
+                buttons=[{"title": h.article.title,
+                          "payload": f'/choose_article{{"article_id": "{h.article.id}"}}'} for h in choices]
+                + offer_person_buttons(language)[:1],
+                json_message={"outcome": "clarify", "article_id": None, "score": round(best.score, 4),
+                              "confidence": decision.confidence, "choices": [h.article.id for h in choices]},
             )
-            return [SlotSet("current_article", best.article.id), SlotSet("handoff_offered", False)]
+            return [SlotSet("handoff_offered", True)]
 
         dispatcher.utter_message(
             text=text("unsure", language),
@@ -56,7 +64,24 @@ class ActionAnswerFromKB(ServiceAction):
                 "outcome": "unsure",
                 "article_id": None,
                 "score": round(best.score, 4) if best else None,
+                "confidence": decision.confidence,
                 "best_guess": best.article.id if best else None,
             },
         )
         return [SlotSet("handoff_offered", True)]
+
+    @staticmethod
+    def _answer(dispatcher: CollectingDispatcher, article: Article, score: float | None,
+                confidence: float | None, chosen: bool = False) -> list[EventType]:
+        dispatcher.utter_message(
+            text=article.answer,
+            json_message={
+                "outcome": "answer",
+                "article_id": article.id,
+                "article_title": article.title,
+                "score": round(score, 4) if score is not None else None,
+                "confidence": confidence,
+                "chosen_by_customer": chosen,
+            },
+        )
+        return [SlotSet("current_article", article.id), SlotSet("handoff_offered", False)]

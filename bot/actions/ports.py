@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from handoff.models import Handoff, HandoffReason
+from knowledge_base.article import Article
 from knowledge_base.decision import Decision
 
 
 class KnowledgeAnswers(Protocol):
     async def decide(self, question: str, language: str | None = None, k: int = 3) -> Decision: ...
+
+    def published_article(self, article_id: str) -> Article | None: ...
 
 
 class HandoffRequests(Protocol):

@@ -26,6 +26,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "No problem. Try asking your question in other words and I'll do my best.",
         "zh": "好的。您可以换个说法再问一次，我会尽力帮您解答。",
     },
+    "clarify": {
+        "en": "I'm not quite sure what you mean. Is it one of these?",
+        "zh": "我不太确定您的意思，是下面这些问题之一吗？",
+    },
     "button_person": {"en": "Talk to a person", "zh": "转人工客服"},
     "button_no_thanks": {"en": "No, thanks", "zh": "不用了"},
 }

@@ -70,8 +70,9 @@
     const parts = [];
     if (m.sender === "customer" && d.intent) parts.push("intent " + d.intent + (d.confidence != null ? " (" + Number(d.confidence).toFixed(2) + ")" : ""));
     if (m.sender === "bot" && d.outcome) parts.push(d.outcome);
-    if (m.sender === "bot" && d.article_id) parts.push("article " + d.article_id + " · score " + Number(d.score).toFixed(2));
-    if (m.sender === "bot" && d.outcome === "unsure" && d.score != null) parts.push("best score " + Number(d.score).toFixed(2));
+    if (m.sender === "bot" && d.article_id) parts.push("article " + d.article_id + (d.score != null ? " · score " + Number(d.score).toFixed(2) : " (chosen)"));
+    if (m.sender === "bot" && d.outcome !== "answer" && d.score != null) parts.push("best score " + Number(d.score).toFixed(2));
+    if (m.sender === "bot" && d.confidence != null) parts.push("confidence " + Number(d.confidence).toFixed(2));
     parts.push(new Date(m.created_at).toLocaleTimeString());
     return parts.join(" · ");
   }

@@ -59,7 +59,8 @@
       const meta = document.createElement("span");
       meta.className = "meta";
       meta.dataset.articleId = data.article_id;
-      meta.textContent = (data.article_title || data.article_id) + " · score " + Number(data.score).toFixed(2);
+      meta.textContent = (data.article_title || data.article_id) +
+        (data.score != null ? " · score " + Number(data.score).toFixed(2) : "");
       el.appendChild(meta);
     }
     if (Array.isArray(data.buttons) && data.buttons.length) {

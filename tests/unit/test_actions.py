@@ -116,3 +116,44 @@ async def test_language_slot_follows_the_customer(text, intent, expected):
     t = tracker(text, intent)
     events = await ValidatePredefinedSlots().run(CollectingDispatcher(), t, {"slots": {}, "forms": {}})
     assert [e for e in events if e.get("name") == "language"] == expected
+
+
+async def test_clarify_offers_the_closest_articles_as_buttons(services, small_kb):
+    from dataclasses import replace
+
+    from knowledge_base import Decision, Outcome
+
+    class Unsure:
+        async def decide(self, question, language=None, k=3):
+            decision = await small_kb.decide(question, language, k)
+            return Decision(Outcome.CLARIFY, decision.language, decision.hits, confidence=0.3)
+
+        def published_article(self, article_id):
+            return small_kb.published_article(article_id)
+
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerFromKB(replace(services, knowledge=Unsure())).run(
+        dispatcher, tracker("refund parcel", "ask_question"), {})
+    [message] = dispatcher.messages
+    assert message["custom"]["outcome"] == "clarify" and len(message["custom"]["choices"]) == 3
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads[0] == f'/choose_article{{"article_id": "{message["custom"]["choices"][0]}"}}'
+    assert payloads[-1] == "/request_human"
+    assert SlotSet("handoff_offered", True) in events
+
+
+async def test_a_chosen_article_is_answered_directly(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerFromKB(services).run(
+        dispatcher, tracker('/choose_article{"article_id": "reset-password-en"}', "choose_article",
+                            entities={"article_id": "reset-password-en"}), {})
+    assert dispatcher.messages[0]["custom"]["article_id"] == "reset-password-en"
+    assert dispatcher.messages[0]["custom"]["chosen_by_customer"] is True
+    assert SlotSet("current_article", "reset-password-en") in events
+
+
+async def test_choosing_an_unpublished_article_falls_back_to_search(services):
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFromKB(services).run(
+        dispatcher, tracker("Where is my parcel?", "choose_article", entities={"article_id": "gone-en"}), {})
+    assert dispatcher.messages[0]["custom"]["article_id"] == "track-shipment-en"

@@ -73,3 +73,27 @@ def test_vector_index_round_trip(tmp_path: Path):
     assert loaded is not None and len(loaded) == 4
     assert loaded.search(vectors[2], k=1)[0].key == "c"
     assert VectorIndex.load(tmp_path, IndexManifest(model="other", dimension=4, content_hash="h", count=4)) is None
+
+
+def test_hnsw_index_finds_what_exact_search_finds(tmp_path: Path):
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(2000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    keys = [f"k{i}" for i in range(len(vectors))]
+    exact, approximate = VectorIndex(32, "flat"), VectorIndex(32, "hnsw")
+    exact.add(keys, vectors)
+    approximate.add(keys, vectors)
+    queries = vectors[:50] + 0.05 * rng.normal(size=(50, 32)).astype(np.float32)
+    recall = np.mean([len({h.key for h in exact.search(q, 10)} & {h.key for h in approximate.search(q, 10)}) / 10
+                      for q in queries])
+    assert recall >= 0.95
+    manifest = IndexManifest(model="m", dimension=32, content_hash="h", count=2000)
+    approximate.save(tmp_path, manifest)
+    loaded = VectorIndex.load(tmp_path, manifest)
+    assert loaded is not None and loaded.kind == "hnsw" and loaded.search(vectors[3], 1)[0].key == "k3"
+
+
+def test_small_knowledge_bases_use_exact_search():
+    from embeddings.index import kind_for
+
+    assert kind_for(10_000) == "flat" and kind_for(1_000_000) == "hnsw"

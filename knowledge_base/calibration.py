@@ -1,0 +1,97 @@
+"""Calibrated answer confidence: P(the top article is the right answer), per query language.
+
+Platt scaling (logistic regression) on two features of a search, the best fused score and its margin
+over the second best, fitted on the knowledge base itself: each sampled question phrasing is searched
+with its own row hidden (so it must be found through the article's other phrasings), labelled 1 when its
+article comes first; known off-topic questions are labelled 0 (classes weighted equally).
+
+The operating points come from the same held-out searches, per knowledge base and language: answer at the
+confidence that still answers `answer_rate` (98.5%) of the held-out questions that were found correctly;
+offer choices down to the one that keeps `clarify_rate` (99%). See docs/retrieval.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from knowledge_base.language import detect_language
+from knowledge_base.retrieval import ArticleHit, HybridRetriever
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OUT_OF_SCOPE = Path(__file__).resolve().parent / "out_of_scope.txt"
+
+
+def read_out_of_scope(path: Path = DEFAULT_OUT_OF_SCOPE) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def features(hits: Sequence[ArticleHit]) -> tuple[float, float]:
+    if not hits:
+        return 0.0, 0.0
+    second = hits[1].score if len(hits) > 1 else 0.0
+    return hits[0].score, hits[0].score - second
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    """Per language: (weight of the score, weight of the margin, bias) of a logistic model."""
+
+    coefficients: dict[str, tuple[float, float, float]]
+    samples: dict[str, int]
+    answer_at: dict[str, float]
+    clarify_at: dict[str, float]
+
+    def probability(self, hits: Sequence[ArticleHit], language: str) -> float | None:
+        """None when this language could not be calibrated (too little data)."""
+        model = self.coefficients.get(language)
+        if model is None:
+            return None
+        score, margin = features(hits)
+        return float(1 / (1 + np.exp(-(model[0] * score + model[1] * margin + model[2]))))
+
+
+def fit_calibrator(retriever: HybridRetriever, out_of_scope: Sequence[str], *, per_language: int = 800,
+                   answer_rate: float = 0.985, clarify_rate: float = 0.99, seed: int = 13) -> Calibrator:
+    rng = random.Random(seed)
+    rows = retriever.rows()
+    vectors = retriever.row_vectors()
+    encoder = retriever.query_encoder
+    oos_by_language: dict[str, list[str]] = {}
+    for text in out_of_scope:
+        oos_by_language.setdefault(detect_language(text), []).append(text)
+    coefficients, samples, answer_at, clarify_at = {}, {}, {}, {}
+    for language in retriever.languages:
+        own = [i for i, (article_id, _) in enumerate(rows)
+               if retriever.article(article_id).language == language
+               and len(retriever.article(article_id).phrasings) > 1]
+        chosen = rng.sample(own, min(per_language, len(own)))
+        x, y = [], []
+        for i in chosen:
+            article_id, text = rows[i]
+            hits = retriever.search_vector(vectors[i], text, 2, language, exclude_row=i)
+            x.append(features(hits))
+            y.append(int(bool(hits) and hits[0].article.id == article_id))
+        negatives = oos_by_language.get(language, [])
+        if negatives:
+            for vector, text in zip(encoder.encode(negatives), negatives, strict=True):
+                x.append(features(retriever.search_vector(vector, text, 2, language)))
+                y.append(0)
+        if len(set(y)) < 2 or min(y.count(0), y.count(1)) < 5:
+            log.warning("not enough data to calibrate %s answers; falling back to the score threshold", language)
+            continue
+        model = LogisticRegression(class_weight="balanced", C=10.0).fit(np.array(x), np.array(y))
+        coefficients[language] = (float(model.coef_[0][0]), float(model.coef_[0][1]), float(model.intercept_[0]))
+        samples[language] = len(y)
+        found = model.predict_proba(np.array([f for f, label in zip(x, y, strict=True) if label]))[:, 1]
+        answer_at[language] = float(np.quantile(found, 1 - answer_rate))
+        clarify_at[language] = float(min(np.quantile(found, 1 - clarify_rate), answer_at[language]))
+    return Calibrator(coefficients, samples, answer_at, clarify_at)
