@@ -153,13 +153,13 @@ class ArticleStore:
 
     async def restore(self, article_id: str, version: int, author: str | None,
                       expected_version: int | None = None) -> Article:
-        """Make an old version's content current again, as a new version."""
+        """Make an old version's content current again, as a new version (the status stays as it is now)."""
         old = await self.version(article_id, version)
         async with self._engine.begin() as conn:
             current = await _get(conn, article_id)
             if expected_version is not None:
                 _check_version(current, expected_version)
-            return await _write(conn, replace(old, version=current.version + 1), author,
+            return await _write(conn, replace(old, version=current.version + 1, status=current.status), author,
                                 expected_version=current.version)
 
     async def import_articles(self, articles: Sequence[Article], author: str | None = "import") -> int:

@@ -99,3 +99,26 @@ async def test_agent_login_sessions(db):
             await agents.login(username, password)
     with pytest.raises(AuthenticationFailed):
         await agents.agent_for_token("not-a-token")
+
+
+async def test_article_versions_conflicts_and_restore(db):
+    from dataclasses import replace
+
+    from knowledge_base.article import ArticleStatus
+    from knowledge_base.errors import ArticleConflict
+
+    store = ArticleStore(db)
+    draft = replace(SMALL_KB[0], status=ArticleStatus.DRAFT)
+    created = await store.create(draft, "ed")
+    assert created.version == 1 and await store.published() == []
+    edited = await store.update(replace(draft, answer="Faster now."), expected_version=1, author="ed")
+    with pytest.raises(ArticleConflict):
+        await store.update(replace(draft, answer="Lost update"), expected_version=1, author="mo")
+    published = await store.set_status(draft.id, ArticleStatus.PUBLISHED, "ed", expected_version=edited.version)
+    assert [a.id for a in await store.published()] == [draft.id]
+    restored = await store.restore(draft.id, 1, "ed")
+    assert restored.version == published.version + 1 and restored.answer == SMALL_KB[0].answer
+    assert restored.status is ArticleStatus.PUBLISHED  # content restored, still published
+    history = await store.versions(draft.id)
+    assert [(v.version, v.author) for v in history] == [(1, "ed"), (2, "ed"), (3, "ed"), (4, "ed")]
+    assert len(await store.search(text="faster")) == 0 and len(await store.search(text=draft.questions[0][:8])) == 1
