@@ -47,6 +47,12 @@ def synthetic_kb(data: Path, phrasings: int, per_article: int = 25) -> list[Arti
                 if text and text not in seen:
                     seen.add(text)
                     by_label[f"{file.split('/')[0]}-{row.get(label_col)}"].append(text)
+    # the public sets hold ~96k distinct texts; past that, add reworded copies ("Could you tell me: …")
+    # of CLINC150 training questions, so a 100k-phrasing run has 100k distinct phrasings
+    shortfall = phrasings - len(seen)
+    if shortfall > 0:
+        extra = [f"Could you tell me: {t}" for t in by_label_texts(by_label, "clinc150")][:shortfall]
+        by_label["clinc150-reworded"].extend(extra)
     articles, total = [], 0
     for label, texts in sorted(by_label.items()):
         for start in range(0, len(texts), per_article):
@@ -58,6 +64,10 @@ def synthetic_kb(data: Path, phrasings: int, per_article: int = 25) -> list[Arti
                                     questions=tuple(chunk[1:]) or (chunk[0],), answer=label, category="bench"))
             total += len(articles[-1].phrasings)
     return articles
+
+
+def by_label_texts(by_label: dict[str, list[str]], prefix: str) -> list[str]:
+    return [t for label, texts in sorted(by_label.items()) if label.startswith(prefix) for t in texts]
 
 
 def queries(data: Path, n: int = 300) -> list[str]:

@@ -108,16 +108,20 @@ class ChatService:
             )
         return text
 
-    async def customer_message(self, conversation_id: str, text: str) -> TurnResult:
+    async def customer_message(self, conversation_id: str, text: str, payload: str | None = None) -> TurnResult:
+        """Store and handle a customer message; `payload` is a pressed button's (the text is its title)."""
         text = self.validate_text(text)
+        if payload is not None and not payload.startswith("/"):
+            raise InvalidMessage("a button payload starts with '/'", code="invalid_payload")
         lock = self._turn_locks.setdefault(conversation_id, asyncio.Lock())
         async with lock:
             conversation = await self._conversations.get(conversation_id)
-            language = detect_language(text)
+            language = detect_language(text) if payload is None else (conversation.language or "en")
             if language != conversation.language:
                 await self._conversations.update(conversation_id, language=language)
             handoff = await self._handoffs.open_for(conversation_id)
-            customer = await self._append(conversation_id, Sender.CUSTOMER, text, {"language": language},
+            data = {"language": language, **({"payload": payload} if payload else {})}
+            customer = await self._append(conversation_id, Sender.CUSTOMER, text, data,
                                           to_agents=handoff is not None)
             if handoff is not None:
                 return TurnResult([customer], handoff)
@@ -134,7 +138,8 @@ class ChatService:
         try:
             if conversation.needs_bot_resume:
                 await self._resume_bot(conversation_id)
-            replies = await self._rasa.send(conversation_id, customer.text, metadata={"language": language})
+            said = customer.data.get("payload") or customer.text
+            replies = await self._rasa.send(conversation_id, said, metadata={"language": language})
             turn = await self._rasa.latest_turn(conversation_id)
             if not replies and turn.paused and await self._handoffs.open_for(conversation_id) is None:
                 # Rasa still thinks an agent has the conversation (e.g. a restart during hand-back)

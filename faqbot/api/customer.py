@@ -24,7 +24,9 @@ class StartRequest(BaseModel):
 
 
 class MessageRequest(BaseModel):
-    text: str = Field(description="what the customer wrote (1 to 2,000 characters)")
+    text: str = Field(description="what the customer wrote, or the title of the button they pressed")
+    payload: str | None = Field(default=None, max_length=500,
+                                description="the pressed button's payload (e.g. '/request_human'), sent to the bot")
 
 
 def _status(handoff: Handoff | None) -> dict[str, Any]:
@@ -56,7 +58,7 @@ async def send_message(
 
     While a person has the conversation, the reply comes later, over the events socket.
     """
-    result = await services.chat.customer_message(conversation.id, body.text)
+    result = await services.chat.customer_message(conversation.id, body.text, payload=body.payload)
     return {"messages": [m.to_json() for m in result.messages], **_status(result.handoff)}
 
 

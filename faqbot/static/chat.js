@@ -70,7 +70,7 @@
         const btn = document.createElement("button");
         btn.type = "button";
         btn.textContent = b.title;
-        btn.addEventListener("click", () => send(b.payload, b.title));
+        btn.addEventListener("click", () => send(b.title, b.payload));
         row.appendChild(btn);
       }
       el.appendChild(row);
@@ -100,15 +100,16 @@
     };
   }
 
-  async function send(text, label) {
+  async function send(text, payload) {
     errorEl.textContent = "";
     try {
-      const result = await api("POST", "/api/conversations/" + encodeURIComponent(session.conversation_id) + "/messages", { text });
+      const body = payload ? { text, payload } : { text };
+      const result = await api("POST", "/api/conversations/" + encodeURIComponent(session.conversation_id) + "/messages", body);
       result.messages.forEach(render);
       setStatus(result.mode, result.handoff);
     } catch (err) {
       errorEl.textContent = err.message;
-      if (label === undefined) input.value = text;  // give the text back so nothing typed is lost
+      if (!payload) input.value = text;  // give the text back so nothing typed is lost
     }
   }
 

@@ -68,6 +68,16 @@ def test_full_handoff_in_two_browsers(live, browser, artifacts):
     assert customer.evaluate("window.__pwned") is None
 
 
+def test_unsure_answer_offers_a_person_by_button(live, browser):
+    page = browser.new_page()
+    page.goto(live.web_url + "/")
+    page.wait_for_selector("body[data-conversation-id]")
+    send(page, "how do I train my puppy to sit")
+    page.locator(".msg.bot .buttons button", has_text="Talk to a person").click()
+    expect(page.locator(".msg.customer .text").last).to_have_text("Talk to a person")  # its title, not "/…"
+    expect(page.locator("#status")).to_contain_text("waiting for a person")
+
+
 def test_empty_message_is_refused_in_the_page(live, browser):
     page = browser.new_page()
     page.goto(live.web_url + "/")

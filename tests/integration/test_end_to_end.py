@@ -94,6 +94,16 @@ async def test_low_confidence_then_accepting_the_offer(live):
     assert accepted["mode"] == "human" and accepted["handoff"]["reason"] == "low_confidence"
 
 
+async def test_pressing_the_offer_button_hands_off_showing_its_title(live):
+    customer = Customer(live.web_url)
+    unsure = bot_replies(customer.say("how do I train my puppy to sit"))[0]
+    person = next(b for b in unsure["data"]["buttons"] if b["payload"] == "/request_human")
+    response = customer.http.post(f"/api/conversations/{customer.id}/messages",
+                                  json={"text": person["title"], "payload": person["payload"]}).json()
+    assert response["messages"][0]["text"] == "Talk to a person"
+    assert response["mode"] == "human" and response["handoff"]["reason"] == "low_confidence"
+
+
 async def test_declining_the_offer_keeps_the_bot(live):
     customer = Customer(live.web_url)
     customer.say("tell me a joke about penguins")

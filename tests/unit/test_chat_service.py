@@ -174,3 +174,12 @@ async def test_resolve_while_rasa_is_down_resumes_the_bot_on_the_next_message(ch
     result = await chat.customer_message(conversation.id, "where is my parcel?")
     assert rasa.resumed == [conversation.id]
     assert result.handoff is None and result.messages[1].text == "An answer."
+
+
+async def test_a_button_press_stores_its_title_and_sends_its_payload(chat, rasa):
+    conversation, _ = await chat.start()
+    result = await chat.customer_message(conversation.id, "Talk to a person", payload="/request_human_person")
+    assert result.messages[0].text == "Talk to a person"
+    assert result.messages[0].data["payload"] == "/request_human_person" and rasa.sent == ["/request_human_person"]
+    with pytest.raises(InvalidMessage):
+        await chat.customer_message(conversation.id, "x", payload="no slash")
