@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -150,25 +150,22 @@ class KnowledgeBase:
         return saved
 
     async def update(self, article: Article, expected_version: int, author: str | None) -> Article:
-        before = await self._store.get(article.id)
-        saved = await self._store.update(article, expected_version, author)
-        await self._reload_if_published(before, saved)
-        return saved
+        return await self._change(article.id, lambda: self._store.update(article, expected_version, author))
 
     async def set_status(self, article_id: str, status: ArticleStatus, author: str | None,
                          expected_version: int | None = None) -> Article:
-        before = await self._store.get(article_id)
-        saved = await self._store.set_status(article_id, status, author, expected_version)
-        await self._reload_if_published(before, saved)
-        return saved
+        return await self._change(article_id,
+                                  lambda: self._store.set_status(article_id, status, author, expected_version))
 
     async def restore(self, article_id: str, version: int, author: str | None,
                       expected_version: int | None = None) -> Article:
-        before = await self._store.get(article_id)
-        saved = await self._store.restore(article_id, version, author, expected_version)
-        await self._reload_if_published(before, saved)
-        return saved
+        return await self._change(article_id,
+                                  lambda: self._store.restore(article_id, version, author, expected_version))
 
-    async def _reload_if_published(self, before: Article, after: Article) -> None:
-        if ArticleStatus.PUBLISHED in (before.status, after.status):
+    async def _change(self, article_id: str, save: Callable[[], Awaitable[Article]]) -> Article:
+        """Save, then go live if the article was or is published."""
+        before = await self._store.get(article_id)
+        saved = await save()
+        if ArticleStatus.PUBLISHED in (before.status, saved.status):
             await self.reload()
+        return saved
