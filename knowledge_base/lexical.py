@@ -29,7 +29,8 @@ class LexicalIndex:
 
     def __init__(self, texts: Sequence[str]) -> None:
         self._vectorizer = TfidfVectorizer(analyzer=tokenize, sublinear_tf=True, norm="l2")
-        self._matrix = self._vectorizer.fit_transform(list(texts)) if texts else None
+        # column-major, so a query (a handful of terms) touches only its terms' columns
+        self._matrix = self._vectorizer.fit_transform(list(texts)).tocsc() if texts else None
         self._vocabulary = self._vectorizer.vocabulary_ if texts else {}
 
     def scores(self, query: str) -> np.ndarray:
@@ -45,4 +46,7 @@ class LexicalIndex:
             return np.zeros(self._matrix.shape[0], dtype=np.float32)
         coverage = sum(t in self._vocabulary for t in tokens) / len(tokens)
         query_vector = self._vectorizer.transform([query])
-        return coverage * np.asarray((self._matrix @ query_vector.T).todense()).ravel().astype(np.float32)
+        if query_vector.nnz == 0:
+            return np.zeros(self._matrix.shape[0], dtype=np.float32)
+        columns = self._matrix[:, query_vector.indices]
+        return (coverage * (columns @ query_vector.data)).astype(np.float32)
