@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness poll is noise
 
     if args.command == "up":
         from faqbot.launcher import up as run_up
