@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, MetaData, Select, String, Table, select
+from sqlalchemy import JSON, Column, MetaData, Select, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handoff.errors import HandoffNotFound
 from handoff.models import OPEN_STATUSES, Handoff, HandoffReason, HandoffStatus
+from storage import UTCDateTime, utcnow
 
 metadata = MetaData()
 
@@ -25,14 +25,10 @@ handoffs_table = Table(
     Column("language", String(8)),
     Column("details", JSON, nullable=False, default=dict),
     Column("agent_id", String(64)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("assigned_at", DateTime(timezone=True)),
-    Column("resolved_at", DateTime(timezone=True)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("assigned_at", UTCDateTime()),
+    Column("resolved_at", UTCDateTime()),
 )
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class HandoffStore:
@@ -59,7 +55,7 @@ class HandoffStore:
                 "status": HandoffStatus.QUEUED.value,
                 "language": language,
                 "details": details,
-                "created_at": _now(),
+                "created_at": utcnow(),
             }
             await conn.execute(handoffs_table.insert().values(**values))
         return await self.get(values["id"]), True
@@ -94,9 +90,9 @@ class HandoffStore:
             stmt = stmt.where(handoffs_table.c.agent_id == require_agent)
         values: dict[str, Any] = {"status": new.value}
         if new is HandoffStatus.ASSIGNED:
-            values.update(agent_id=agent_id, assigned_at=_now())
+            values.update(agent_id=agent_id, assigned_at=utcnow())
         if new is HandoffStatus.RESOLVED:
-            values.update(resolved_at=_now())
+            values.update(resolved_at=utcnow())
         async with self._engine.begin() as conn:
             result = await conn.execute(stmt.values(**values))
         return result.rowcount == 1
@@ -119,17 +115,10 @@ def _handoff(row) -> Handoff:
         conversation_id=row.conversation_id,
         reason=HandoffReason(row.reason),
         status=HandoffStatus(row.status),
-        created_at=_aware(row.created_at),
+        created_at=row.created_at,
         language=row.language,
         details=dict(row.details or {}),
         agent_id=row.agent_id,
-        assigned_at=_aware(row.assigned_at),
-        resolved_at=_aware(row.resolved_at),
+        assigned_at=row.assigned_at,
+        resolved_at=row.resolved_at,
     )
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite drops time zones; every time stored here is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value

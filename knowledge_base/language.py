@@ -31,8 +31,4 @@ def normalize(text: str) -> str:
     return text
 
 
-def has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text))
-
-
-__all__ = ["detect_language", "has_cjk", "normalize"]
+__all__ = ["detect_language", "normalize"]

@@ -55,12 +55,15 @@ def parse_article(text: str, source: str = "<string>") -> Article:
     )
 
 
+def article_files(root: Path) -> list[Path]:
+    """The article files below `root`: every `*.md` but READMEs, in a stable order."""
+    return [path for path in sorted(root.rglob("*.md")) if path.name.lower() != "readme.md"]
+
+
 def load_folder(root: Path) -> list[Article]:
-    """Every `*.md` article below `root`, sorted by id; duplicate ids are an error."""
+    """Every article below `root`, sorted by id; the first malformed file or duplicate id is an error."""
     articles: dict[str, Article] = {}
-    for path in sorted(root.rglob("*.md")):
-        if path.name.lower() == "readme.md":
-            continue
+    for path in article_files(root):
         article = parse_article(path.read_text(encoding="utf-8"), source=str(path))
         if article.id in articles:
             raise ArticleFormatError(f"{path}: duplicate article id '{article.id}'")

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
-    DateTime,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -29,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from knowledge_base.article import Article, ArticleStatus
 from knowledge_base.errors import ArticleConflict, ArticleNotFound
+from storage import UTCDateTime, utcnow
 
 metadata = MetaData()
 
@@ -47,7 +47,7 @@ articles_table = Table(
     Column("version", Integer, nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("author", String(64)),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )
 
 versions_table = Table(
@@ -57,15 +57,11 @@ versions_table = Table(
     Column("version", Integer, nullable=False),
     Column("snapshot", JSON, nullable=False),
     Column("author", String(64)),
-    Column("saved_at", DateTime(timezone=True), nullable=False),
+    Column("saved_at", UTCDateTime(), nullable=False),
     PrimaryKeyConstraint("article_id", "version"),
 )
 
 CONTENT_FIELDS = ("group", "language", "title", "questions", "answer", "category", "tags", "status")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class ArticleStore:
@@ -199,7 +195,7 @@ async def _get(conn: AsyncConnection, article_id: str) -> Article:
 
 async def _write(conn: AsyncConnection, article: Article, author: str | None, *, insert: bool = False,
                  expected_version: int | None = None) -> Article:
-    now = _now()
+    now = utcnow()
     values = _row(article, author, now)
     if insert:
         await conn.execute(articles_table.insert().values(**values))
@@ -228,15 +224,11 @@ def _snapshot(article: Article) -> dict[str, Any]:
     return {k: data[k] for k in ("id", *CONTENT_FIELDS)}
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
-
-
 def _article(row) -> Article:
     return Article(
         id=row.id, group=row.group_id, language=row.language, title=row.title, questions=tuple(row.questions),
         answer=row.answer, category=row.category, tags=tuple(row.tags or ()), status=ArticleStatus(row.status),
-        version=row.version, author=row.author, updated_at=_aware(row.updated_at),
+        version=row.version, author=row.author, updated_at=row.updated_at,
     )
 
 
@@ -245,5 +237,5 @@ def _from_snapshot(row) -> Article:
     return Article(
         id=s["id"], group=s["group"], language=s["language"], title=s["title"], questions=tuple(s["questions"]),
         answer=s["answer"], category=s["category"], tags=tuple(s.get("tags") or ()),
-        status=ArticleStatus(s["status"]), version=row.version, author=row.author, updated_at=_aware(row.saved_at),
+        status=ArticleStatus(s["status"]), version=row.version, author=row.author, updated_at=row.saved_at,
     )

@@ -18,7 +18,7 @@ import yaml
 
 from knowledge_base.article import LANGUAGES, Article, ArticleStatus
 from knowledge_base.errors import ArticleFormatError
-from knowledge_base.markdown import parse_article
+from knowledge_base.markdown import article_files, parse_article
 
 FORMATS = ("markdown", "csv", "jsonl")
 CSV_COLUMNS = ("id", "group", "language", "title", "questions", "answer", "category", "tags", "status")
@@ -97,9 +97,7 @@ def article_from_record(record: dict[str, Any], source: str) -> Article:
 
 def _read_markdown(root: Path) -> ReadResult:
     result = ReadResult()
-    for path in sorted(root.rglob("*.md")):
-        if path.name.lower() == "readme.md":
-            continue
+    for path in article_files(root):
         try:
             result.articles.append(parse_article(path.read_text(encoding="utf-8"), source=str(path)))
         except (ArticleFormatError, UnicodeDecodeError) as exc:

@@ -7,10 +7,11 @@ import uuid
 from dataclasses import dataclass
 
 import anyio
-from sqlalchemy import Column, DateTime, ForeignKey, MetaData, String, Table, select
+from sqlalchemy import Column, ForeignKey, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faqbot.agents.passwords import hash_password, new_token, token_hash, verify_password
+from storage import UTCDateTime, utcnow
 
 metadata = MetaData()
 
@@ -22,7 +23,7 @@ agents_table = Table(
     Column("display_name", String(128), nullable=False),
     Column("role", String(16), nullable=False),
     Column("password_hash", String(256), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 sessions_table = Table(
@@ -30,7 +31,7 @@ sessions_table = Table(
     metadata,
     Column("token_hash", String(64), primary_key=True),
     Column("agent_id", String(36), ForeignKey("agents.id"), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
 )
 
 ROLES = ("agent", "editor", "admin")
@@ -46,10 +47,6 @@ class Agent:
     username: str
     display_name: str
     role: str
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class AgentStore:
@@ -69,7 +66,7 @@ class AgentStore:
             await conn.execute(
                 agents_table.insert().values(
                     id=agent.id, username=agent.username, display_name=agent.display_name, role=role,
-                    password_hash=password_hash, created_at=_now(),
+                    password_hash=password_hash, created_at=utcnow(),
                 )
             )
         return agent
@@ -98,7 +95,7 @@ class AgentStore:
         async with self._engine.begin() as conn:
             await conn.execute(
                 sessions_table.insert().values(
-                    token_hash=token_hash(token), agent_id=row.id, expires_at=_now() + self._session_lifetime
+                    token_hash=token_hash(token), agent_id=row.id, expires_at=utcnow() + self._session_lifetime
                 )
             )
         return Agent(row.id, row.username, row.display_name, row.role), token
@@ -114,7 +111,6 @@ class AgentStore:
             ).first()
         if row is None:
             raise AuthenticationFailed("unknown or expired session")
-        expires_at = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
-        if expires_at < _now():
+        if row.expires_at < utcnow():
             raise AuthenticationFailed("unknown or expired session")
         return Agent(row.id, row.username, row.display_name, row.role)

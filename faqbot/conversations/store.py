@@ -6,14 +6,12 @@ so they are gap-free and unique per conversation even with several writers.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Integer,
     MetaData,
@@ -26,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faqbot.conversations.models import Conversation, Message, Sender
+from storage import UTCDateTime, utcnow
 
 metadata = MetaData()
 
@@ -34,7 +33,7 @@ conversations_table = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("token_hash", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Column("last_seq", Integer, nullable=False, default=0),
     Column("language", String(8)),
     Column("page_url", Text),
@@ -50,7 +49,7 @@ messages_table = Table(
     Column("sender", String(16), nullable=False),
     Column("text", Text, nullable=False),
     Column("data", JSON, nullable=False, default=dict),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
 )
 
@@ -58,10 +57,6 @@ messages_table = Table(
 class ConversationNotFound(Exception):
     def __init__(self, conversation_id: str) -> None:
         super().__init__(f"no conversation with id '{conversation_id}'")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class ConversationStore:
@@ -73,7 +68,7 @@ class ConversationStore:
         async with self._engine.begin() as conn:
             await conn.execute(
                 conversations_table.insert().values(
-                    id=conversation_id, token_hash=token_hash, created_at=_now(), last_seq=0,
+                    id=conversation_id, token_hash=token_hash, created_at=utcnow(), last_seq=0,
                     page_url=page_url, language=language, needs_bot_resume=False,
                 )
             )
@@ -87,7 +82,7 @@ class ConversationStore:
         if row is None:
             raise ConversationNotFound(conversation_id)
         return Conversation(
-            id=row.id, token_hash=row.token_hash, created_at=_aware(row.created_at), last_seq=row.last_seq,
+            id=row.id, token_hash=row.token_hash, created_at=row.created_at, last_seq=row.last_seq,
             language=row.language, page_url=row.page_url, needs_bot_resume=bool(row.needs_bot_resume),
         )
 
@@ -99,7 +94,7 @@ class ConversationStore:
 
     async def append(self, conversation_id: str, sender: Sender, text: str,
                      data: dict[str, Any] | None = None) -> Message:
-        created_at = _now()
+        created_at = utcnow()
         data = data or {}
         async with self._engine.begin() as conn:
             seq = (
@@ -174,9 +169,7 @@ class ConversationStore:
 
 
 def _message(row) -> Message:
-    return Message(row.conversation_id, row.seq, Sender(row.sender), row.text, _aware(row.created_at),
+    return Message(row.conversation_id, row.seq, Sender(row.sender), row.text, row.created_at,
                    dict(row.data or {}))
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
