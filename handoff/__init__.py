@@ -1,7 +1,7 @@
 """Handing a conversation from the bot to a human agent and back."""
 
 from handoff.errors import HandoffError, HandoffNotFound, InvalidHandoffTransition
-from handoff.models import Handoff, HandoffReason, HandoffStatus
+from handoff.models import Handoff, HandoffPriority, HandoffReason, HandoffStatus
 from handoff.service import HandoffService
 from handoff.store import HandoffStore
 
@@ -9,6 +9,7 @@ __all__ = [
     "Handoff",
     "HandoffError",
     "HandoffNotFound",
+    "HandoffPriority",
     "HandoffReason",
     "HandoffService",
     "HandoffStatus",

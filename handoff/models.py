@@ -15,6 +15,22 @@ class HandoffReason(StrEnum):
     BOT_UNAVAILABLE = "bot_unavailable"
 
 
+class HandoffPriority(StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"  # e.g. a customer the frustration detector found very upset
+
+    @property
+    def rank(self) -> int:
+        return PRIORITY_RANKS[self]
+
+    @classmethod
+    def from_rank(cls, rank: int | None) -> HandoffPriority:
+        return next((p for p, r in PRIORITY_RANKS.items() if r == rank), cls.NORMAL)
+
+
+PRIORITY_RANKS = {HandoffPriority.NORMAL: 0, HandoffPriority.HIGH: 10}
+
+
 class HandoffStatus(StrEnum):
     QUEUED = "queued"
     ASSIGNED = "assigned"
@@ -36,6 +52,7 @@ class Handoff:
     status: HandoffStatus
     created_at: dt.datetime
     language: str | None = None
+    priority: HandoffPriority = HandoffPriority.NORMAL
     details: dict[str, Any] = field(default_factory=dict)
     agent_id: str | None = None
     assigned_at: dt.datetime | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handoff.errors import InvalidHandoffTransition
-from handoff.models import OPEN_STATUSES, Handoff, HandoffReason, HandoffStatus
+from handoff.models import OPEN_STATUSES, Handoff, HandoffPriority, HandoffReason, HandoffStatus
 from handoff.store import HandoffStore
 
 
@@ -20,9 +20,10 @@ class HandoffService:
         *,
         language: str | None = None,
         details: dict[str, Any] | None = None,
+        priority: HandoffPriority = HandoffPriority.NORMAL,
     ) -> tuple[Handoff, bool]:
         """Queue the conversation for a person; idempotent while a handoff is open. True when newly created."""
-        return await self._store.create_unless_open(conversation_id, reason, language, details or {})
+        return await self._store.create_unless_open(conversation_id, reason, language, details or {}, priority)
 
     async def open_for(self, conversation_id: str) -> Handoff | None:
         return await self._store.open_for(conversation_id)
@@ -31,7 +32,7 @@ class HandoffService:
         return await self._store.get(handoff_id)
 
     async def open_handoffs(self) -> list[Handoff]:
-        """Queued and assigned handoffs, oldest first."""
+        """Queued and assigned handoffs, high priority first, then oldest first."""
         return await self._store.list(OPEN_STATUSES)
 
     async def claim(self, handoff_id: str, agent_id: str) -> Handoff:

@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import JSON, Column, MetaData, Select, String, Table, select
+from sqlalchemy import JSON, Column, Integer, MetaData, Select, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handoff.errors import HandoffNotFound
-from handoff.models import OPEN_STATUSES, Handoff, HandoffReason, HandoffStatus
+from handoff.models import OPEN_STATUSES, Handoff, HandoffPriority, HandoffReason, HandoffStatus
 from storage import UTCDateTime, utcnow
 
 metadata = MetaData()
@@ -23,6 +23,7 @@ handoffs_table = Table(
     Column("reason", String(32), nullable=False),
     Column("status", String(16), nullable=False, index=True),
     Column("language", String(8)),
+    Column("priority", Integer, nullable=False, default=0, server_default="0"),
     Column("details", JSON, nullable=False, default=dict),
     Column("agent_id", String(64)),
     Column("created_at", UTCDateTime(), nullable=False),
@@ -41,7 +42,8 @@ class HandoffStore:
         return _handoff(row) if row else None
 
     async def create_unless_open(
-        self, conversation_id: str, reason: HandoffReason, language: str | None, details: dict[str, Any]
+        self, conversation_id: str, reason: HandoffReason, language: str | None, details: dict[str, Any],
+        priority: HandoffPriority = HandoffPriority.NORMAL,
     ) -> tuple[Handoff, bool]:
         """The conversation's open handoff, creating one if there is none; True when it was created."""
         async with self._engine.begin() as conn:
@@ -54,6 +56,7 @@ class HandoffStore:
                 "reason": reason.value,
                 "status": HandoffStatus.QUEUED.value,
                 "language": language,
+                "priority": priority.rank,
                 "details": details,
                 "created_at": utcnow(),
             }
@@ -73,7 +76,7 @@ class HandoffStore:
                 await conn.execute(
                     select(handoffs_table)
                     .where(handoffs_table.c.status.in_([s.value for s in statuses]))
-                    .order_by(handoffs_table.c.created_at)
+                    .order_by(handoffs_table.c.priority.desc(), handoffs_table.c.created_at)
                 )
             ).all()
         return [_handoff(r) for r in rows]
@@ -117,6 +120,7 @@ def _handoff(row) -> Handoff:
         status=HandoffStatus(row.status),
         created_at=row.created_at,
         language=row.language,
+        priority=HandoffPriority.from_rank(row.priority),
         details=dict(row.details or {}),
         agent_id=row.agent_id,
         assigned_at=row.assigned_at,
