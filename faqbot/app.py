@@ -15,14 +15,16 @@ from faqbot.api import actions, agent, customer, kb, pages
 from faqbot.api.errors import install_error_handlers
 from faqbot.settings import Settings
 from faqbot.wiring import build_services
+from frustration import FrustrationDetector
 
 
-def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None = None,
+               frustration_detector: FrustrationDetector | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = await build_services(settings, encoder)
+        services = await build_services(settings, encoder, frustration_detector)
         app.state.services = services
         watcher = asyncio.create_task(services.core.knowledge.watch(settings.kb_poll_seconds))
         logging.getLogger(__name__).info("faqbot ready with %d published articles",

@@ -14,19 +14,23 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
+
 from faqbot.agents import Agent, AgentStore
 from faqbot.agents.passwords import token_hash
 from faqbot.conversations import Conversation, ConversationStore, EventHub, Message, Sender
+from faqbot.conversations.history import conversation_so_far, rated_answer
 from faqbot.conversations.hub import AGENTS_TOPIC, conversation_topic
 from faqbot.errors import AccessDenied, InvalidMessage
 from faqbot.rasa_gateway import BotReply, RasaGateway, RasaUnavailable
 from faqbot.texts import service_text
+from frustration import Assessment, FrustrationDetector
 from handoff import Handoff, HandoffReason, HandoffService
 from knowledge_base.language import detect_language
 
 log = logging.getLogger(__name__)
 
-RESOLVED_INTENT = "EXTERNAL_handoff_resolved"
+WELCOME_BACK = "action_welcome_back"  # what the bot says when an agent gives a conversation back
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,12 @@ class ChatService:
         rasa: RasaGateway,
         hub: EventHub,
         agents: AgentStore,
+        frustration: FrustrationDetector,
         *,
         max_message_chars: int,
     ) -> None:
         self._agents = agents
+        self._frustration = frustration
         self._conversations = conversations
         self._handoffs = handoffs
         self._rasa = rasa
@@ -133,20 +139,46 @@ class ChatService:
     async def status(self, conversation_id: str) -> tuple[Conversation, Handoff | None]:
         return await self._conversations.get(conversation_id), await self._handoffs.open_for(conversation_id)
 
+    async def _assess(self, customer: Message) -> Assessment:
+        """Score the customer's frustration and keep the score and its reasons in the transcript."""
+        earlier = await self._conversations.messages(customer.conversation_id, limit=200, before=customer.seq)
+        so_far = conversation_so_far(earlier, customer)
+        text = "" if customer.data.get("payload") else customer.text  # a pressed button's title says nothing
+        assessment = await anyio.to_thread.run_sync(self._frustration.assess, text, so_far)
+        await self._conversations.annotate(customer.conversation_id, customer.seq,
+                                           {"frustration": assessment.to_json()})
+        return assessment
+
+    async def _record_feedback(self, conversation_id: str, replies: list[BotReply]) -> None:
+        """Store 👍/👎 (however it was given) on the answer it is about, for the editors' analytics."""
+        for reply in replies:
+            verdict = reply.custom.get("feedback")
+            if not isinstance(verdict, dict):
+                continue
+            messages = await self._conversations.messages(conversation_id, after=0)
+            rated = rated_answer(messages, verdict.get("article_id"))
+            if rated is not None and "helpful" not in rated.data:
+                await self._conversations.annotate(conversation_id, rated.seq,
+                                                   {"helpful": bool(verdict.get("helpful"))})
+
     async def _bot_turn(self, conversation: Conversation, customer: Message, language: str) -> TurnResult:
         conversation_id = conversation.id
+        assessment = await self._assess(customer)
+        customer = Message(customer.conversation_id, customer.seq, customer.sender, customer.text,
+                           customer.created_at, {**customer.data, "frustration": assessment.to_json()})
+        metadata = {"language": language, "frustration": assessment.to_json()}
         try:
             if conversation.needs_bot_resume:
                 await self._resume_bot(conversation_id)
             said = customer.data.get("payload") or customer.text
-            replies = await self._rasa.send(conversation_id, said, metadata={"language": language})
+            replies = await self._rasa.send(conversation_id, said, metadata=metadata)
             turn = await self._rasa.latest_turn(conversation_id)
             if not replies and turn.paused and await self._handoffs.open_for(conversation_id) is None:
                 # Rasa still thinks an agent has the conversation (e.g. a restart during hand-back)
                 log.warning("bot was paused without an open handoff; resuming",
                             extra={"conversation_id": conversation_id})
                 await self._resume_bot(conversation_id)
-                replies = await self._rasa.send(conversation_id, customer.text, metadata={"language": language})
+                replies = await self._rasa.send(conversation_id, said, metadata=metadata)
                 turn = await self._rasa.latest_turn(conversation_id)
             if not replies and not turn.paused:
                 raise RasaUnavailable("Rasa answered with nothing (a custom action failed?)")
@@ -159,6 +191,7 @@ class ChatService:
         customer = Message(customer.conversation_id, customer.seq, customer.sender, customer.text,
                            customer.created_at, {**customer.data, **nlu})
         messages = [customer]
+        await self._record_feedback(conversation_id, replies)
         for reply in replies:
             messages.append(await self._append_bot_reply(conversation_id, reply, nlu))
         handoff = await self._handoffs.open_for(conversation_id)
@@ -233,9 +266,9 @@ class ChatService:
         self._publish_handoff(handoff)
         try:
             await self._resume_bot(conversation_id)
-            for reply in await self._rasa.trigger(conversation_id, RESOLVED_INTENT):
+            for reply in await self._rasa.say(conversation_id, WELCOME_BACK):
                 messages.append(await self._append_bot_reply(conversation_id, reply,
-                                                             {"intent": RESOLVED_INTENT, "confidence": 1.0}))
+                                                             {"intent": None, "confidence": None}))
         except RasaUnavailable as exc:
             log.error("could not give the conversation back to Rasa: %s", exc,
                       extra={"conversation_id": conversation_id})

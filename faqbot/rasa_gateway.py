@@ -99,12 +99,11 @@ class RasaGateway:
             json=[{"event": "resume"}, {"event": "action", "name": "action_listen"}],
         )
 
-    async def trigger(self, conversation_id: str, intent: str) -> list[BotReply]:
-        """Let the bot react to `intent` as if the customer had said it (e.g. to greet them back)."""
-        result = await self._request(
-            "POST", f"/conversations/{quote(conversation_id, safe='')}/trigger_intent",
-            json={"name": intent, "entities": {}},
-        )
+    async def say(self, conversation_id: str, action: str) -> list[BotReply]:
+        """Run one bot action now (e.g. `action_welcome_back`), then listen to the customer again."""
+        path = f"/conversations/{quote(conversation_id, safe='')}"
+        result = await self._request("POST", f"{path}/execute", json={"name": action})
+        await self._request("POST", f"{path}/tracker/events", json=[{"event": "action", "name": "action_listen"}])
         return merge_replies((result.get("messages") or []) if isinstance(result, dict) else [])
 
     async def is_ready(self) -> bool:

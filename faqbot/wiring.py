@@ -16,6 +16,8 @@ from faqbot.conversations import ConversationStore, EventHub
 from faqbot.db import make_engine, migrate
 from faqbot.rasa_gateway import RasaGateway
 from faqbot.settings import Settings
+from frustration import FrustrationDetector
+from frustration.detector import load_detector
 from handoff import HandoffService, HandoffStore
 from knowledge_base import AnswerPolicy
 from knowledge_base.calibration import read_out_of_scope
@@ -75,11 +77,14 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
                 ConversationStore(engine))
 
 
-async def build_services(settings: Settings, encoder: TextEncoder | None = None) -> Services:
+async def build_services(settings: Settings, encoder: TextEncoder | None = None,
+                         frustration_detector: FrustrationDetector | None = None) -> Services:
     core = await build_core(settings, encoder)
     hub = EventHub()
     rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds)
-    chat = ChatService(core.conversations, core.handoffs, rasa, hub, core.agents,
+    detector = frustration_detector or load_detector(
+        settings.frustration_model, settings.embedding_model, settings.frustration_thresholds)
+    chat = ChatService(core.conversations, core.handoffs, rasa, hub, core.agents, detector,
                        max_message_chars=settings.max_message_chars)
     executor = ActionExecutor()
     for action in build_actions(ActionServices(knowledge=core.knowledge, handoffs=core.handoffs)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -132,14 +132,18 @@ class KnowledgeBase:
     def article_count(self) -> int:
         return len(self._retriever) if self._retriever else 0
 
-    async def decide(self, question: str, language: str | None = None, k: int = 3) -> Decision:
-        """Search and decide whether to answer. Runs the model off the event loop."""
+    async def decide(self, question: str, language: str | None = None, k: int = 3,
+                     exclude: Collection[str] = ()) -> Decision:
+        """Search and decide whether to answer, leaving out the articles in `exclude` (already shown, or
+        rejected). Runs the model off the event loop."""
         retriever = self._retriever
         if retriever is None:
             raise RuntimeError("knowledge base not loaded: call reload() first")
         language = language or detect_language(question)
-        hits = await anyio.to_thread.run_sync(lambda: retriever.search(question, k=k, language=language))
-        return self._policy.decide(hits, language)
+        excluded = set(exclude)
+        hits = await anyio.to_thread.run_sync(
+            lambda: retriever.search(question, k=k + len(excluded), language=language))
+        return self._policy.decide([h for h in hits if h.article.id not in excluded][:k], language)
 
     # -- editing: every change that can alter what is published goes live before returning ---------
 

@@ -31,19 +31,42 @@ SMALL_KB = [
 ]
 
 
+def frustration(level: str, score: float = 0.5, *reasons: str) -> dict[str, Any]:
+    """Message metadata as the web service sends it with a customer message."""
+    return {"frustration": {"level": level, "score": score, "reasons": list(reasons)}}
+
+
 def tracker(text: str, intent: str, *, slots: dict[str, Any] | None = None, sender: str = "conv-1",
-            confidence: float = 0.9, entities: dict[str, str] | None = None) -> Tracker:
-    """A real rasa_sdk Tracker positioned right after the customer's latest message."""
+            confidence: float = 0.9, entities: dict[str, str] | None = None,
+            metadata: dict[str, Any] | None = None, earlier: list[dict[str, Any]] | None = None) -> Tracker:
+    """A real rasa_sdk Tracker positioned right after the customer's latest message (`earlier`: events before)."""
     latest = {"text": text, "intent": {"name": intent, "confidence": confidence},
-              "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()]}
+              "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()],
+              "metadata": metadata or {}}
     return Tracker(
         sender_id=sender,
-        slots={"language": None, "handoff_offered": False, "current_article": None, "order_number": None,
-               **(slots or {})},
+        slots={"language": None, "handoff_offered": False, "feedback_pending": False, "frustration": "low",
+               "current_article": None, "current_topic": None, "last_question": None, "shown_articles": None,
+               "failed_turns": 0, "order_number": None, **(slots or {})},
         latest_message=latest,
-        events=[{"event": "user", "text": text, "parse_data": latest}],
+        events=[*(earlier or []), {"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}],
         paused=False,
         followup_action=None,
         active_loop={},
         latest_action_name="action_listen",
     )
+
+
+class CueOnlyScorer:
+    """A stand-in text model for unit tests: calm unless a message is mostly angry words."""
+
+    def score(self, texts):
+        import numpy as np
+
+        return np.array([0.9 if "furious" in t.lower() else 0.05 for t in texts])
+
+
+def fake_detector():
+    from frustration import FrustrationDetector
+
+    return FrustrationDetector(CueOnlyScorer())

@@ -5,9 +5,11 @@ from __future__ import annotations
 from rasa_sdk import Action
 
 from bot.actions.answer import ActionAnswerFromKB
-from bot.actions.handoff import ActionDeclineHandoff, ActionHandoff
+from bot.actions.feedback import ActionRecordFeedback, ActionRejectAnswer
+from bot.actions.handoff import ActionAcknowledgeComplaint, ActionDeclineHandoff, ActionHandoff
 from bot.actions.ports import ActionServices
 from bot.actions.slots import ValidatePredefinedSlots
+from bot.actions.smalltalk import ActionFallback, ActionWelcomeBack
 
 
 def build_actions(services: ActionServices) -> list[Action]:
@@ -16,13 +18,23 @@ def build_actions(services: ActionServices) -> list[Action]:
         ActionAnswerFromKB(services),
         ActionHandoff(services),
         ActionDeclineHandoff(services),
+        ActionAcknowledgeComplaint(services),
+        ActionRecordFeedback(services),
+        ActionRejectAnswer(services),
+        ActionFallback(),
+        ActionWelcomeBack(),
         ValidatePredefinedSlots(),
     ]
 
 
 __all__ = [
+    "ActionAcknowledgeComplaint",
+    "ActionRecordFeedback",
+    "ActionRejectAnswer",
     "ActionAnswerFromKB",
     "ActionDeclineHandoff",
+    "ActionFallback",
+    "ActionWelcomeBack",
     "ActionHandoff",
     "ActionServices",
     "ValidatePredefinedSlots",

@@ -1,4 +1,4 @@
-"""Answer a question from the knowledge base, or say honestly that the bot is not sure."""
+"""Answer a question from the knowledge base, follow-ups included, or say honestly that the bot is not sure."""
 
 from __future__ import annotations
 
@@ -10,11 +10,35 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import ServiceAction, conversation_language
-from bot.actions.texts import offer_person_buttons, text
-from knowledge_base.article import Article
-from knowledge_base.decision import Outcome
+from bot.actions.context import contextual_query, looks_like_follow_up
+from bot.actions.frustration import turn_frustration
+from bot.actions.ports import ActionServices
+from bot.actions.replies import OFFER_LOW_CONFIDENCE, answer, did_you_mean, failed_turns, offer_person
+from bot.actions.texts import text
+from knowledge_base.decision import Decision, Outcome
 
 log = logging.getLogger(__name__)
+
+_RANK = {Outcome.ANSWER: 2, Outcome.CLARIFY: 1, Outcome.UNSURE: 0}
+
+
+async def decide_in_context(
+    services: ActionServices, question: str, language: str, current_article_id: str | None
+) -> tuple[Decision, str, str | None]:
+    """The decision for `question`, read as a follow-up on the current article when it looks like one.
+
+    Returns the decision, the query that produced it (kept for "that's not what I asked") and the
+    article it followed up on, if any. A follow-up never gets the article it follows up on again.
+    """
+    current = services.knowledge.published_article(current_article_id) if current_article_id else None
+    if current is None or not looks_like_follow_up(question, language):
+        return await services.knowledge.decide(question, language), question, None
+    completed = contextual_query(question, current)
+    standalone = await services.knowledge.decide(question, language, exclude=[current.id])
+    contextual = await services.knowledge.decide(completed, language, exclude=[current.id])
+    if _RANK[contextual.outcome] >= _RANK[standalone.outcome]:
+        return contextual, completed, current.id
+    return standalone, question, current.id
 
 
 class ActionAnswerFromKB(ServiceAction):
@@ -26,62 +50,38 @@ class ActionAnswerFromKB(ServiceAction):
     ) -> list[EventType]:
         services = await self.services()
         language = conversation_language(tracker)
+        apologise = turn_frustration(tracker).level == "medium"
+
         chosen = next(tracker.get_latest_entity_values("article_id"), None)
         if chosen and (article := services.knowledge.published_article(chosen)) is not None:
-            return self._answer(dispatcher, article, score=None, confidence=None, chosen=True)
+            return answer(dispatcher, article, language, question=tracker.get_slot("last_question"),
+                          apologise=apologise, chosen_by_customer=True) + [SlotSet("failed_turns", 0)]
 
         question = tracker.latest_message.get("text") or ""
         try:
-            decision = await services.knowledge.decide(question, language)
+            decision, query, follows_up = await decide_in_context(
+                services, question, language, tracker.get_slot("current_article"))
         except Exception:
             log.exception("knowledge base search failed", extra={"conversation_id": tracker.sender_id})
-            dispatcher.utter_message(
-                text=text("knowledge_error", language),
-                buttons=offer_person_buttons(language),
-                json_message={"outcome": "error"},
-            )
-            return [SlotSet("handoff_offered", True)]
+            return offer_person(dispatcher, text("knowledge_error", language), language, OFFER_LOW_CONFIDENCE,
+                                outcome="error")
 
         best = decision.best
+        details = {"score": round(best.score, 4) if best else None, "confidence": decision.confidence,
+                   "follow_up_of": follows_up}
         if decision.outcome is Outcome.ANSWER and best is not None:
-            return self._answer(dispatcher, best.article, best.score, decision.confidence)
+            return answer(dispatcher, best.article, language, question=query, apologise=apologise,
+                          **details) + [SlotSet("failed_turns", 0)]
+        details["article_id"] = None
+        remember = [SlotSet("last_question", query), SlotSet("shown_articles", [])]
         if decision.outcome is Outcome.CLARIFY:
-            choices = decision.choices(3)
-            dispatcher.utter_message(
-                text=text("clarify", language),
-                buttons=[{"title": h.article.title,
-                          "payload": f'/choose_article{{"article_id": "{h.article.id}"}}'} for h in choices]
-                + offer_person_buttons(language)[:1],
-                json_message={"outcome": "clarify", "article_id": None, "score": round(best.score, 4),
-                              "confidence": decision.confidence, "choices": [h.article.id for h in choices]},
-            )
-            return [SlotSet("handoff_offered", True)]
+            return did_you_mean(dispatcher, decision.choices(3), language, apologise=apologise, **details) + remember
 
-        dispatcher.utter_message(
-            text=text("unsure", language),
-            buttons=offer_person_buttons(language),
-            json_message={
-                "outcome": "unsure",
-                "article_id": None,
-                "score": round(best.score, 4) if best else None,
-                "confidence": decision.confidence,
-                "best_guess": best.article.id if best else None,
-            },
-        )
-        return [SlotSet("handoff_offered", True)]
-
-    @staticmethod
-    def _answer(dispatcher: CollectingDispatcher, article: Article, score: float | None,
-                confidence: float | None, chosen: bool = False) -> list[EventType]:
-        dispatcher.utter_message(
-            text=article.answer,
-            json_message={
-                "outcome": "answer",
-                "article_id": article.id,
-                "article_title": article.title,
-                "score": round(score, 4) if score is not None else None,
-                "confidence": confidence,
-                "chosen_by_customer": chosen,
-            },
-        )
-        return [SlotSet("current_article", article.id), SlotSet("handoff_offered", False)]
+        failed = failed_turns(tracker) + 1
+        message = text("struggling" if failed >= 2 else "unsure", language)
+        if apologise:
+            message = f"{text('apology', language)} {message}"
+        return offer_person(
+            dispatcher, message, language, OFFER_LOW_CONFIDENCE, outcome="unsure", failed_turns=failed,
+            best_guess=best.article.id if best else None, **details,
+        ) + remember + [SlotSet("failed_turns", failed)]

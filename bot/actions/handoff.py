@@ -1,4 +1,4 @@
-"""Hand the conversation to a person (and pause the bot), or accept that the customer declined."""
+"""Hand the conversation to a person (and pause the bot); decline that offer; answer a complaint."""
 
 from __future__ import annotations
 
@@ -10,24 +10,67 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import ServiceAction, conversation_language
+from bot.actions.frustration import turn_frustration
+from bot.actions.replies import OFFER_FRUSTRATED, offer_person
 from bot.actions.texts import text
-from handoff.models import HandoffReason
+from handoff.models import HandoffPriority, HandoffReason
 
 log = logging.getLogger(__name__)
 
-REMEMBERED_SLOTS = ("order_number", "current_article", "language")
+# what the agent is given from the conversation's memory
+REMEMBERED_SLOTS = ("order_number", "current_article", "current_topic", "last_question", "language")
+
+
+def last_offer_reason(tracker: Tracker) -> str | None:
+    """Why the bot last offered a person (from its latest message that made an offer)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            reason = ((event.get("data") or {}).get("custom") or {}).get("offer_reason")
+            if reason:
+                return reason
+    return None
 
 
 def handoff_reason(tracker: Tracker) -> HandoffReason:
-    """Why the customer is handed off, read from what they just said and what the bot offered."""
+    """Why the customer is handed off, read from what they just said, how they feel and what was offered."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    text = tracker.latest_message.get("text") or ""
-    if intent == "complain":
+    said = tracker.latest_message.get("text") or ""
+    if intent == "complain" or turn_frustration(tracker).level == "high":
         return HandoffReason.FRUSTRATED
-    accepted_offer = intent == "affirm" or text.startswith("/request_human")  # "yes", or the offer's button
+    accepted_offer = intent == "affirm" or said.startswith("/request_human")  # "yes", or the offer's button
     if accepted_offer and tracker.get_slot("handoff_offered"):
+        if last_offer_reason(tracker) == OFFER_FRUSTRATED:
+            return HandoffReason.FRUSTRATED
         return HandoffReason.LOW_CONFIDENCE
     return HandoffReason.CUSTOMER_REQUEST
+
+
+async def hand_off(
+    action: ServiceAction, dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason, *,
+    priority: str = "normal", extra: dict[str, Any] | None = None,
+) -> list[EventType]:
+    """Queue the conversation for a person with what the bot knows, tell the customer, pause the bot."""
+    language = conversation_language(tracker)
+    frustration = turn_frustration(tracker)
+    details = {
+        "trigger_intent": (tracker.latest_message.get("intent") or {}).get("name"),
+        "slots": {name: tracker.get_slot(name) for name in REMEMBERED_SLOTS if tracker.get_slot(name)},
+        "frustration": frustration.to_json(),
+    }
+    try:
+        await (await action.services()).handoffs.request(
+            tracker.sender_id, reason, language=language, details=details, priority=HandoffPriority(priority),
+        )
+    except Exception:
+        log.exception("could not record handoff", extra={"conversation_id": tracker.sender_id})
+        dispatcher.utter_message(text=text("handoff_failed", language), json_message=extra or {})
+        return [SlotSet("handoff_offered", False), SlotSet("feedback_pending", False)]
+    dispatcher.utter_message(
+        text=text("handoff_started", language),
+        json_message={**(extra or {}), "handoff": {"reason": reason.value, "priority": priority}},
+    )
+    return [SlotSet("handoff_offered", False), SlotSet("feedback_pending", False), SlotSet("failed_turns", 0),
+            ConversationPaused()]
 
 
 class ActionHandoff(ServiceAction):
@@ -37,25 +80,8 @@ class ActionHandoff(ServiceAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        language = conversation_language(tracker)
-        reason = handoff_reason(tracker)
-        details = {
-            "trigger_intent": (tracker.latest_message.get("intent") or {}).get("name"),
-            "slots": {name: tracker.get_slot(name) for name in REMEMBERED_SLOTS if tracker.get_slot(name)},
-        }
-        try:
-            await (await self.services()).handoffs.request(
-                tracker.sender_id, reason, language=language, details=details
-            )
-        except Exception:
-            log.exception("could not record handoff", extra={"conversation_id": tracker.sender_id})
-            dispatcher.utter_message(text=text("handoff_failed", language))
-            return [SlotSet("handoff_offered", False)]
-        dispatcher.utter_message(
-            text=text("handoff_started", language),
-            json_message={"handoff": {"reason": reason.value}},
-        )
-        return [SlotSet("handoff_offered", False), ConversationPaused()]
+        priority = "high" if turn_frustration(tracker).level == "high" else "normal"
+        return await hand_off(self, dispatcher, tracker, handoff_reason(tracker), priority=priority)
 
 
 class ActionDeclineHandoff(ServiceAction):
@@ -66,4 +92,19 @@ class ActionDeclineHandoff(ServiceAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         dispatcher.utter_message(text=text("handoff_declined", conversation_language(tracker)))
-        return [SlotSet("handoff_offered", False)]
+        return [SlotSet("handoff_offered", False), SlotSet("failed_turns", 0)]
+
+
+class ActionAcknowledgeComplaint(ServiceAction):
+    """A complaint gets an apology and the offer of a person (a very upset customer is handed off at once,
+    by the high-frustration rule)."""
+
+    def name(self) -> str:
+        return "action_acknowledge_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        language = conversation_language(tracker)
+        return offer_person(dispatcher, text("complaint", language), language, OFFER_FRUSTRATED,
+                            outcome="complaint")

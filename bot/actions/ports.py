@@ -6,16 +6,18 @@ base in one process); a standalone action server builds them from the environmen
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from handoff.models import Handoff, HandoffReason
+from handoff.models import Handoff, HandoffPriority, HandoffReason
 from knowledge_base.article import Article
 from knowledge_base.decision import Decision
 
 
 class KnowledgeAnswers(Protocol):
-    async def decide(self, question: str, language: str | None = None, k: int = 3) -> Decision: ...
+    async def decide(self, question: str, language: str | None = None, k: int = 3,
+                     exclude: Collection[str] = ()) -> Decision: ...
 
     def published_article(self, article_id: str) -> Article | None: ...
 
@@ -28,6 +30,7 @@ class HandoffRequests(Protocol):
         *,
         language: str | None = None,
         details: dict[str, Any] | None = None,
+        priority: HandoffPriority = HandoffPriority.NORMAL,
     ) -> tuple[Handoff, bool]: ...
 
 

@@ -7,16 +7,18 @@ from typing import Any
 from rasa_sdk import Tracker, ValidationAction
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.frustration import LEVELS, turn_frustration
 from knowledge_base.language import detect_language
 
 
 class ValidatePredefinedSlots(ValidationAction):
-    """Keeps the `language` slot on the language of the customer's latest message."""
+    """Keeps `language` on the language of the customer's latest message and `frustration` on the level the
+    web service's detector gave it."""
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[str]:
-        return ["language"]
+        return ["language", "frustration"]
 
     async def extract_language(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -32,3 +34,16 @@ class ValidatePredefinedSlots(ValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         return {"language": value if value in ("en", "zh") else None}
+
+    async def extract_frustration(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        if "frustration" not in metadata:
+            return {}  # no assessment (e.g. an injected event): keep the level as it was
+        return {"frustration": turn_frustration(tracker).level}
+
+    async def validate_frustration(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {"frustration": value if value in LEVELS else "low"}

@@ -30,6 +30,51 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I'm not quite sure what you mean. Is it one of these?",
         "zh": "我不太确定您的意思，是下面这些问题之一吗？",
     },
+    "did_this_help": {"en": "Did this help?", "zh": "这个回答对您有帮助吗？"},
+    "button_helped": {"en": "👍 Yes", "zh": "👍 有帮助"},
+    "button_not_helped": {"en": "👎 No", "zh": "👎 没帮助"},
+    "glad_it_helped": {
+        "en": "Great, I'm glad that helped! Is there anything else I can do for you?",
+        "zh": "太好了，很高兴能帮到您！还有其他问题吗？",
+    },
+    "next_best": {
+        "en": "Sorry about that. Perhaps this is what you were asking about — **{title}**:\n\n{answer}",
+        "zh": "抱歉，刚才理解错了。您问的可能是这个——**{title}**：\n\n{answer}",
+    },
+    "rephrase": {
+        "en": "Sorry, I got that wrong. Could you tell me in other words what you'd like to know?",
+        "zh": "抱歉，我理解错了。能换个说法告诉我您想了解什么吗？",
+    },
+    "nothing_to_reject": {
+        "en": "Sorry about that. What would you like to know?",
+        "zh": "抱歉。请问您想了解什么？",
+    },
+    "struggling": {
+        "en": "I'm sorry, I don't seem to be able to help with this. "
+        "Would you like me to connect you with a member of our team?",
+        "zh": "抱歉，这个问题我好像没能帮上忙。需要为您转接人工客服吗？",
+    },
+    "apology": {
+        "en": "I'm sorry this has been frustrating.",
+        "zh": "非常抱歉给您带来不好的体验。",
+    },
+    "offer_person": {
+        "en": "If you'd rather talk to a member of our team, I can connect you now.",
+        "zh": "如果您希望由人工客服处理，我可以马上为您转接。",
+    },
+    "complaint": {
+        "en": "I'm really sorry about your experience. A member of our team can look into this for you "
+        "— shall I connect you now?",
+        "zh": "非常抱歉给您带来了不好的体验。人工客服可以为您跟进处理，现在为您转接好吗？",
+    },
+    "fallback": {
+        "en": "Sorry, I didn't get that. Could you say it another way? You can also type \"agent\" to reach a person.",
+        "zh": "抱歉，我没有理解。您可以换个说法，或者输入“转人工”联系客服。",
+    },
+    "welcome_back": {
+        "en": "Hi again, this is the virtual assistant. Is there anything else I can help you with?",
+        "zh": "您好，我是智能客服，又回来为您服务了。还有其他问题吗？",
+    },
     "button_person": {"en": "Talk to a person", "zh": "转人工客服"},
     "button_no_thanks": {"en": "No, thanks", "zh": "不用了"},
 }
@@ -38,6 +83,13 @@ TEXTS: dict[str, dict[str, str]] = {
 def text(key: str, language: str | None) -> str:
     options = TEXTS[key]
     return options.get(language or "en", options["en"])
+
+
+def feedback_buttons(language: str | None) -> list[dict[str, str]]:
+    return [
+        {"title": text("button_helped", language), "payload": "/affirm"},
+        {"title": text("button_not_helped", language), "payload": "/deny"},
+    ]
 
 
 def offer_person_buttons(language: str | None) -> list[dict[str, str]]:

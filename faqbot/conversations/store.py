@@ -134,18 +134,19 @@ class ConversationStore:
                 .values(data={**current, **extra})
             )
 
-    async def messages(self, conversation_id: str, after: int = 0, limit: int = 1000) -> list[Message]:
+    async def messages(self, conversation_id: str, after: int = 0, limit: int = 1000,
+                       before: int | None = None) -> list[Message]:
+        """Messages after sequence number `after`, oldest first; with `before`, the last `limit` before it."""
+        query = (select(messages_table).where(messages_table.c.conversation_id == conversation_id)
+                 .where(messages_table.c.seq > after))
+        if before is not None:
+            query = query.where(messages_table.c.seq < before).order_by(messages_table.c.seq.desc())
+        else:
+            query = query.order_by(messages_table.c.seq)
         async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(messages_table)
-                    .where(messages_table.c.conversation_id == conversation_id)
-                    .where(messages_table.c.seq > after)
-                    .order_by(messages_table.c.seq)
-                    .limit(limit)
-                )
-            ).all()
-        return [_message(r) for r in rows]
+            rows = (await conn.execute(query.limit(limit))).all()
+        messages = [_message(r) for r in rows]
+        return messages[::-1] if before is not None else messages
 
     async def unanswered(self, limit: int = 100, scan: int = 5000) -> list[tuple[Message, Message]]:
         """(customer question, the bot's "not sure" reply) pairs, newest first, from the last `scan` bot replies."""

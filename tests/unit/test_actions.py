@@ -4,11 +4,20 @@ import pytest
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import ActionAnswerFromKB, ActionDeclineHandoff, ActionHandoff, ActionServices
+from bot.actions import (
+    ActionAcknowledgeComplaint,
+    ActionAnswerFromKB,
+    ActionDeclineHandoff,
+    ActionHandoff,
+    ActionRecordFeedback,
+    ActionRejectAnswer,
+    ActionServices,
+)
+from bot.actions.context import looks_like_follow_up
 from bot.actions.slots import ValidatePredefinedSlots
-from handoff import HandoffReason, HandoffStatus
+from handoff import HandoffPriority, HandoffReason, HandoffStatus
 from knowledge_base import AnswerPolicy
-from tests.factories import tracker
+from tests.factories import frustration, tracker
 
 
 @pytest.fixture
@@ -21,10 +30,13 @@ async def test_answer_carries_the_article_and_score(services):
     dispatcher = CollectingDispatcher()
     events = await ActionAnswerFromKB(services).run(dispatcher, tracker("Where is my parcel?", "ask_question"), {})
     [message] = dispatcher.messages
-    assert message["text"] == "Answer of track-shipment-en."
-    assert message["custom"]["article_id"] == "track-shipment-en"
+    assert message["text"].startswith("Answer of track-shipment-en.") and "Did this help?" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/affirm", "/deny"]
+    assert message["custom"]["article_id"] == "track-shipment-en" and message["custom"]["asks_feedback"]
     assert message["custom"]["outcome"] == "answer" and message["custom"]["score"] >= 0.5
     assert SlotSet("current_article", "track-shipment-en") in events
+    assert SlotSet("current_topic", "shipping") in events
+    assert SlotSet("feedback_pending", True) in events
     assert SlotSet("handoff_offered", False) in events
 
 
@@ -48,7 +60,7 @@ async def test_unsure_offers_a_person_in_the_customer_language(services):
 
 async def test_a_failing_knowledge_base_never_crashes_the_turn(handoffs):
     class Broken:
-        async def decide(self, question, language=None, k=3):
+        async def decide(self, question, language=None, k=3, exclude=()):
             raise RuntimeError("index gone")
 
     dispatcher = CollectingDispatcher()
@@ -101,7 +113,7 @@ async def test_decline_resets_the_offer(services):
     dispatcher = CollectingDispatcher()
     events = await ActionDeclineHandoff(services).run(
         dispatcher, tracker("不用了", "deny", slots={"handoff_offered": True, "language": "zh"}), {})
-    assert events == [SlotSet("handoff_offered", False)]
+    assert SlotSet("handoff_offered", False) in events
     assert "换个说法" in dispatcher.messages[0]["text"]
 
 
@@ -109,8 +121,7 @@ async def test_decline_resets_the_offer(services):
     ("text", "intent", "expected"),
     [("我的退款什么时候到账？", "ask_question", [SlotSet("language", "zh")]),
      ("where is my parcel", "ask_question", [SlotSet("language", "en")]),
-     ("/deny", "deny", []),
-     ("EXTERNAL: EXTERNAL_handoff_resolved", "EXTERNAL_handoff_resolved", [])],
+     ("/deny", "deny", [])],
 )
 async def test_language_slot_follows_the_customer(text, intent, expected):
     t = tracker(text, intent)
@@ -124,8 +135,8 @@ async def test_clarify_offers_the_closest_articles_as_buttons(services, small_kb
     from knowledge_base import Decision, Outcome
 
     class Unsure:
-        async def decide(self, question, language=None, k=3):
-            decision = await small_kb.decide(question, language, k)
+        async def decide(self, question, language=None, k=3, exclude=()):
+            decision = await small_kb.decide(question, language, k, exclude)
             return Decision(Outcome.CLARIFY, decision.language, decision.hits, confidence=0.3)
 
         def published_article(self, article_id):
@@ -137,7 +148,7 @@ async def test_clarify_offers_the_closest_articles_as_buttons(services, small_kb
     [message] = dispatcher.messages
     assert message["custom"]["outcome"] == "clarify" and len(message["custom"]["choices"]) == 3
     payloads = [b["payload"] for b in message["buttons"]]
-    assert payloads[0] == f'/choose_article{{"article_id": "{message["custom"]["choices"][0]}"}}'
+    assert payloads[0] == f'/ask_question{{"article_id": "{message["custom"]["choices"][0]}"}}'
     assert payloads[-1] == "/request_human"
     assert SlotSet("handoff_offered", True) in events
 
@@ -145,7 +156,7 @@ async def test_clarify_offers_the_closest_articles_as_buttons(services, small_kb
 async def test_a_chosen_article_is_answered_directly(services):
     dispatcher = CollectingDispatcher()
     events = await ActionAnswerFromKB(services).run(
-        dispatcher, tracker('/choose_article{"article_id": "reset-password-en"}', "choose_article",
+        dispatcher, tracker('/ask_question{"article_id": "reset-password-en"}', "ask_question",
                             entities={"article_id": "reset-password-en"}), {})
     assert dispatcher.messages[0]["custom"]["article_id"] == "reset-password-en"
     assert dispatcher.messages[0]["custom"]["chosen_by_customer"] is True
@@ -155,5 +166,150 @@ async def test_a_chosen_article_is_answered_directly(services):
 async def test_choosing_an_unpublished_article_falls_back_to_search(services):
     dispatcher = CollectingDispatcher()
     await ActionAnswerFromKB(services).run(
-        dispatcher, tracker("Where is my parcel?", "choose_article", entities={"article_id": "gone-en"}), {})
+        dispatcher, tracker("Where is my parcel?", "ask_question", entities={"article_id": "gone-en"}), {})
     assert dispatcher.messages[0]["custom"]["article_id"] == "track-shipment-en"
+
+
+# -- context: follow-ups -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [("and for sale items?", "en", True), ("how long does that take?", "en", True),
+     ("what about in Hong Kong?", "en", True), ("Where is my parcel?", "en", False),
+     ("How do I reset my password for the online shop?", "en", False),
+     ("那打折商品呢？", "zh", True), ("要多久？", "zh", True), ("我的包裹到哪了？", "zh", False)],
+)
+def test_follow_ups_are_recognised(text, language, expected):
+    assert looks_like_follow_up(text, language) is expected
+
+
+async def test_a_follow_up_never_repeats_the_article_it_follows(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerFromKB(services).run(
+        dispatcher, tracker("and how long does that take?", "ask_question",
+                            slots={"current_article": "track-shipment-en"}), {})
+    [message] = dispatcher.messages
+    assert message["custom"].get("article_id") != "track-shipment-en"
+    assert message["custom"]["follow_up_of"] == "track-shipment-en"
+    if message["custom"]["outcome"] == "answer":
+        assert SlotSet("current_article", "track-shipment-en") not in events
+
+
+# -- rejected answers and feedback ----------------------------------------------------------------
+
+def _after_answer(article_id: str, question: str, **slots):
+    return {"current_article": article_id, "last_question": question, "shown_articles": [article_id],
+            "feedback_pending": True, **slots}
+
+
+async def test_rejecting_an_answer_gives_the_next_best_never_the_same(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionRejectAnswer(services).run(
+        dispatcher, tracker("that's not what I asked", "reject_answer",
+                            slots=_after_answer("refund-timing-en", "When will my money arrive?")), {})
+    [message] = dispatcher.messages
+    assert message["custom"]["feedback"] == {"article_id": "refund-timing-en", "helpful": False}
+    if message["custom"]["outcome"] == "answer":
+        assert message["custom"]["article_id"] != "refund-timing-en" and message["custom"]["next_best"]
+        shown = next(e["value"] for e in events if e.get("name") == "shown_articles")
+        assert shown[0] == "refund-timing-en" and len(shown) == 2
+    else:
+        assert message["custom"]["outcome"] == "rephrase"
+    assert SlotSet("failed_turns", 1) in events
+
+
+async def test_a_second_failure_in_a_row_offers_a_person(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionRejectAnswer(services).run(
+        dispatcher, tracker("不是这个", "reject_answer", slots=_after_answer(
+            "refund-timing-zh", "退款多久到账？", failed_turns=1, language="zh")), {})
+    [message] = dispatcher.messages
+    assert message["custom"]["offer_reason"] == "low_confidence" and "人工" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/request_human", "/deny"]
+    assert SlotSet("handoff_offered", True) in events and SlotSet("failed_turns", 2) in events
+
+
+async def test_an_unsure_turn_counts_as_a_failure_and_the_second_says_so(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerFromKB(services).run(
+        dispatcher, tracker("what's the weather on Mars", "nlu_fallback", slots={"failed_turns": 1}), {})
+    [message] = dispatcher.messages
+    assert message["custom"]["outcome"] == "unsure" and message["custom"]["failed_turns"] == 2
+    assert "don't seem to be able to help" in message["text"]
+    assert SlotSet("failed_turns", 2) in events and SlotSet("handoff_offered", True) in events
+
+
+async def test_positive_feedback_is_recorded_and_resets_failures(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionRecordFeedback(services).run(
+        dispatcher, tracker("/affirm", "affirm",
+                            slots=_after_answer("refund-timing-en", "refund?", failed_turns=1)), {})
+    assert dispatcher.messages[0]["custom"]["feedback"] == {"article_id": "refund-timing-en", "helpful": True}
+    assert SlotSet("feedback_pending", False) in events and SlotSet("failed_turns", 0) in events
+
+
+async def test_rejecting_with_nothing_answered_asks_what_was_meant(services):
+    dispatcher = CollectingDispatcher()
+    await ActionRejectAnswer(services).run(dispatcher, tracker("that's not it", "reject_answer"), {})
+    assert dispatcher.messages[0]["text"] == "Sorry about that. What would you like to know?"
+
+
+# -- frustration ---------------------------------------------------------------------------------
+
+async def test_medium_frustration_apologises_and_offers_a_person_with_the_answer(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerFromKB(services).run(
+        dispatcher, tracker("Where is my parcel? still waiting", "ask_question",
+                            metadata=frustration("medium", 0.6, "angry_language")), {})
+    [message] = dispatcher.messages
+    assert message["text"].startswith("I'm sorry this has been frustrating.")
+    assert "Answer of track-shipment-en." in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/request_human", "/deny"]
+    assert message["custom"]["offer_reason"] == "frustrated"
+    assert SlotSet("handoff_offered", True) in events and SlotSet("feedback_pending", False) in events
+
+
+async def test_high_frustration_hands_off_with_high_priority_and_the_reasons(services, handoffs):
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandoff(services).run(
+        dispatcher, tracker("WHERE IS MY REFUND??? useless", "ask_question", slots={"order_number": "12345678"},
+                            metadata=frustration("high", 0.93, "shouting", "angry_language")), {})
+    assert ConversationPaused() in events
+    handoff = await handoffs.open_for("conv-1")
+    assert handoff.reason is HandoffReason.FRUSTRATED and handoff.priority is HandoffPriority.HIGH
+    assert handoff.details["frustration"]["reasons"] == ["shouting", "angry_language"]
+    assert handoff.details["slots"]["order_number"] == "12345678"
+
+
+async def test_high_frustration_on_a_rejection_hands_off_instead_of_guessing_again(services, handoffs):
+    dispatcher = CollectingDispatcher()
+    events = await ActionRejectAnswer(services).run(
+        dispatcher, tracker("no!!! wrong again", "deny", slots=_after_answer("refund-timing-en", "refund?"),
+                            metadata=frustration("high", 0.9, "shouting")), {})
+    assert ConversationPaused() in events
+    assert dispatcher.messages[0]["custom"]["feedback"]["helpful"] is False
+    assert (await handoffs.open_for("conv-1")).priority is HandoffPriority.HIGH
+
+
+async def test_accepting_an_offer_made_to_a_frustrated_customer_records_frustration(services, handoffs):
+    offer = {"event": "bot", "text": "I'm sorry…", "data": {"custom": {"offer_reason": "frustrated"}}}
+    await ActionHandoff(services).run(
+        CollectingDispatcher(), tracker("yes", "affirm", slots={"handoff_offered": True}, earlier=[offer]), {})
+    handoff = await handoffs.open_for("conv-1")
+    assert handoff.reason is HandoffReason.FRUSTRATED and handoff.priority is HandoffPriority.NORMAL
+
+
+async def test_a_complaint_gets_an_apology_and_an_offer(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeComplaint(services).run(
+        dispatcher, tracker("你们的服务太差了", "complain", slots={"language": "zh"}), {})
+    assert "抱歉" in dispatcher.messages[0]["text"] and dispatcher.messages[0]["custom"]["offer_reason"] == "frustrated"
+    assert SlotSet("handoff_offered", True) in events
+
+
+@pytest.mark.parametrize(("metadata", "expected"),
+                         [(frustration("high", 0.9), ["high"]), (frustration("bogus"), ["low"]), ({}, [])])
+async def test_frustration_slot_follows_the_detector(metadata, expected):
+    events = await ValidatePredefinedSlots().run(
+        CollectingDispatcher(), tracker("hello", "greet", metadata=metadata), {"slots": {}, "forms": {}})
+    assert [e["value"] for e in events if e.get("name") == "frustration"] == expected

@@ -10,13 +10,15 @@ from embeddings import HashingEncoder
 from faqbot.app import create_app
 from faqbot.launcher import free_port
 from faqbot.settings import Settings
+from tests.factories import fake_detector
 
 
 @pytest.fixture
 def client(tmp_path: Path):
     settings = Settings(data_dir=tmp_path, rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=2,
                         bootstrap_agent="alice:secret-pw", action_token="action-secret")
-    with TestClient(create_app(settings, encoder=HashingEncoder())) as test_client:
+    app = create_app(settings, encoder=HashingEncoder(), frustration_detector=fake_detector())
+    with TestClient(app) as test_client:
         yield test_client
 
 

@@ -9,6 +9,7 @@ from faqbot.conversations.hub import AGENTS_TOPIC, conversation_topic
 from faqbot.errors import AccessDenied, InvalidMessage
 from faqbot.rasa_gateway import BotReply, ParsedTurn, RasaUnavailable
 from handoff import HandoffReason, HandoffStatus, InvalidHandoffTransition
+from tests.factories import fake_detector
 
 
 class ScriptedRasa:
@@ -45,7 +46,7 @@ class ScriptedRasa:
         self.paused.discard(conversation_id)
         self.resumed.append(conversation_id)
 
-    async def trigger(self, conversation_id, intent):
+    async def say(self, conversation_id, action):
         self._check()
         return [BotReply("Welcome back.")]
 
@@ -67,7 +68,7 @@ def agents(engine):
 
 @pytest.fixture
 def chat(engine, handoffs, rasa, hub, agents):
-    return ChatService(ConversationStore(engine), handoffs, rasa, hub, agents, max_message_chars=2000)
+    return ChatService(ConversationStore(engine), handoffs, rasa, hub, agents, fake_detector(), max_message_chars=2000)
 
 
 async def test_bot_turn_stores_both_sides_with_annotations(chat):

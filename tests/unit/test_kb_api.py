@@ -10,6 +10,7 @@ from faqbot.app import create_app
 from faqbot.conversations import Sender
 from faqbot.launcher import free_port
 from faqbot.settings import Settings
+from tests.factories import fake_detector
 
 UNICORN = {
     "id": "unicorn-care-en", "language": "en", "title": "How do I care for my unicorn plush?",
@@ -22,7 +23,8 @@ UNICORN = {
 def client(tmp_path: Path):
     settings = Settings(data_dir=tmp_path, rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=2,
                         bootstrap_agent="ed:editor-pw")
-    with TestClient(create_app(settings, encoder=HashingEncoder())) as test_client:
+    app = create_app(settings, encoder=HashingEncoder(), frustration_detector=fake_detector())
+    with TestClient(app) as test_client:
         agents = test_client.app.state.services.core.agents
         test_client.portal.call(lambda: agents.create("agnes", "agent-pw", role="agent"))
         yield test_client

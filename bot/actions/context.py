@@ -1,0 +1,35 @@
+"""Reading a message against the conversation so far: is it a follow-up on the current answer?"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge_base.article import Article
+
+# "and for sale items?", "what about in Hong Kong?", "how long does that take?"
+_EN_FOLLOW_UP = re.compile(
+    r"^\s*(and|also|but|so|then|what about|how about|what if|and if|same for|is that|does that|does it|is it)\b"
+    r"|\b(that|it|this|those|these|them|there)\b",
+    re.IGNORECASE,
+)
+# "那打折商品呢？", "要多久？", "香港呢？", "这个怎么办"
+_ZH_FOLLOW_UP = re.compile(
+    r"^(那|那么|还有|另外|如果|要是|假如|这个|那个|它)"  # "那…", "如果…"
+    r"|呢\s*[？?。!！]*$"  # "…呢？"
+    r"|(这个|那个|这样|那样|它)"
+)
+
+
+def looks_like_follow_up(text: str, language: str) -> bool:
+    """A short message that leans on what was said before (a marker, or too short to stand alone)."""
+    text = text.strip()
+    if language == "zh":
+        length = len(re.sub(r"[\s\W]", "", text))
+        return length <= 14 and (bool(_ZH_FOLLOW_UP.search(text)) or length <= 5)
+    words = re.findall(r"[\w']+", text)
+    return len(words) <= 8 and (bool(_EN_FOLLOW_UP.search(text)) or len(words) <= 3)
+
+
+def contextual_query(text: str, current: Article) -> str:
+    """The message, completed with the topic it follows up on."""
+    return f"{current.title} {text}"
