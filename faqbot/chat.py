@@ -53,6 +53,7 @@ class HandoffView:
             "conversation_id": h.conversation_id,
             "status": h.status.value,
             "reason": h.reason.value,
+            "priority": h.priority.value,
             "language": h.language or self.conversation.language,
             "created_at": h.created_at.isoformat(),
             "assigned_at": h.assigned_at.isoformat() if h.assigned_at else None,

@@ -36,7 +36,7 @@ class Settings:
     # frustration: a score in [0, 1] per customer turn
     frustration_model: Path = REPO_ROOT / "frustration" / "model"  # the text model's weights
     frustration_medium: float = 0.5  # from here: apologise and offer a person
-    frustration_high: float = 0.8  # from here: hand off at once, high priority
+    frustration_high: float = 0.9  # from here: hand off at once, high priority
     # customers and agents
     max_message_chars: int = 2000
     bootstrap_agent: str = ""  # "username:password" created at start if missing (local use)

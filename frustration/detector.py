@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from frustration.lexicon import Reason, cue_reasons, is_shouting
+from frustration.lexicon import Reason, cue_reasons, is_rejection, is_shouting
 from knowledge_base.language import detect_language, normalize
 
 
@@ -35,7 +35,7 @@ class TextScorer(Protocol):
 @dataclass(frozen=True)
 class Thresholds:
     medium: float = 0.5  # apologise and offer a person; also the detector's yes/no threshold
-    high: float = 0.8  # hand off at once, with high priority
+    high: float = 0.9  # hand off at once, with high priority
 
     def __post_init__(self) -> None:
         if not 0.0 < self.medium < self.high <= 1.0:
@@ -58,6 +58,10 @@ CUE_WEIGHTS: dict[str, dict[str, float]] = {
            Reason.DEMANDS_PERSON: 0.2, Reason.SHOUTING: 0.3},
 }
 CHINESE_TEXT_PRIOR = 0.05  # the text score of a Chinese message before any cue
+# A bare "no" or "that's not what I asked" is a verdict on the answer (negative feedback), which the
+# text model, trained on Reddit comments, reads as disapproval; its tone counts for at most this much.
+VERDICT_TEXT_CAP = 0.15
+SHORT_MESSAGE_WORDS = 3
 CONTEXT_WEIGHTS: dict[str, float] = {
     Reason.REPEATED_QUESTION: 0.35,
     Reason.NEGATIVE_FEEDBACK: 0.3,
@@ -107,26 +111,35 @@ class FrustrationDetector:
         self._text = text_scorer
         self.thresholds = thresholds or Thresholds()
 
+    def _text_part(self, texts: Sequence[str]) -> list[tuple[float, list[str], str]]:
+        """Per text: the text score, the reasons read from the words, the language."""
+        languages = [detect_language(t) for t in texts]
+        english = [i for i, language in enumerate(languages) if language != "zh" and texts[i].strip()]
+        scores = np.full(len(texts), CHINESE_TEXT_PRIOR)
+        if english:
+            scores[english] = self._text.score([texts[i] for i in english])
+        out = []
+        for text, score, language in zip(texts, scores, languages, strict=True):
+            reasons = self._text_reasons(text)
+            short = len(text.split()) <= SHORT_MESSAGE_WORDS and not reasons
+            if is_rejection(text, normalize(text)) or short:
+                score = min(float(score), VERDICT_TEXT_CAP)
+            out.append((float(score), reasons, language))
+        return out
+
     def text_scores(self, texts: Sequence[str]) -> np.ndarray:
         """Scores of single messages without any conversation (what `faqbot eval frustration` measures)."""
-        languages = [detect_language(t) for t in texts]
-        english = [i for i, language in enumerate(languages) if language != "zh"]
-        base = np.full(len(texts), CHINESE_TEXT_PRIOR)
-        if english:
-            base[english] = self._text.score([texts[i] for i in english])
-        return np.array([self._combine(float(p), self._text_reasons(t), language)[0]
-                         for p, t, language in zip(base, texts, languages, strict=True)])
+        return np.array([self._combine(score, reasons, language)[0]
+                         for score, reasons, language in self._text_part(list(texts))])
 
     def assess(self, text: str, so_far: ConversationSoFar | None = None) -> Assessment:
         so_far = so_far or ConversationSoFar()
-        language = detect_language(text)
-        text_score = float(self._text.score([text])[0]) if language != "zh" and text.strip() else CHINESE_TEXT_PRIOR
-        reasons = self._text_reasons(text)
+        [(text_score, reasons, language)] = self._text_part([text])
         if any(_same_question(text, earlier) for earlier in so_far.earlier_questions):
             reasons.append(Reason.REPEATED_QUESTION)
         if so_far.bot_failures_in_a_row > 0:
             reasons.append(Reason.CONSECUTIVE_BOT_FAILURES)
-        if so_far.rejected_an_answer:
+        if so_far.rejected_an_answer or is_rejection(text, normalize(text)):
             reasons.append(Reason.NEGATIVE_FEEDBACK)
         score, reasons = self._combine(text_score, reasons, language, so_far.bot_failures_in_a_row)
         return Assessment(score, self.thresholds.level(score), tuple(reasons), text_score)

@@ -57,7 +57,8 @@ CUES: tuple[Cue, ...] = (
         Reason.ANGRY_LANGUAGE,
         _words("angry", "furious", "livid", "annoy*", "irritat*", "frustrat*", "fed up", "sick of", "tired of",
                "unacceptable", "ridiculous", "outrag*", "disgust*", "terrible", "horrible", "awful", "worst",
-               "useless", "hopeless", "a joke", "nonsense", "absurd", "insane", "unbelievable", "disappoint*",
+               "useless", "hopeless", "this is a joke", "what a joke", "nonsense", "absurd", "insane",
+               "unbelievable", "disappoint*",
                "pissed", "hate", "never again", "had enough", "waste of time", "still waiting", "still not", "still no",
                "still haven't", "again and again", "how many times", "for the last time", "seriously",
                "come on", "are you kidding", "nobody helps", "not happy", "unhappy", "upset", "third time",
@@ -90,6 +91,15 @@ CUES: tuple[Cue, ...] = (
     ),
 )
 
+# "that's not what I asked": a verdict on the bot's answer, not (by itself) anger
+REJECTION = Cue(
+    Reason.NEGATIVE_FEEDBACK,
+    _words("not what I asked", "not what I meant", "not what I was asking", "not my question", "wrong answer",
+           "that's not it", "that is not it", "didn't answer", "did not answer", "doesn't answer", "not helpful",
+           "didn't help", "not relevant"),
+    _chars("不是这个", "不是我问的", "我问的不是", "答非所问", "没回答", "没有帮助", "不是我想问的"),
+)
+
 _SHOUTED_PUNCTUATION = re.compile(r"[!?！？]{3,}|[!！]{2,}")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _CAPITALS_RUN = re.compile(r"\b[A-Z]{2,}(?:[\s,.'’]+[A-Z]{2,}){2,}\b")  # "WHERE IS MY REFUND"
@@ -98,6 +108,10 @@ _CAPITALS_RUN = re.compile(r"\b[A-Z]{2,}(?:[\s,.'’]+[A-Z]{2,}){2,}\b")  # "WHE
 def cue_reasons(text: str, normalized_chinese: str) -> list[str]:
     """The reason codes whose cues occur in the message (English on `text`, Chinese on the normalised text)."""
     return [cue.reason for cue in CUES if cue.english.search(text) or cue.chinese.search(normalized_chinese)]
+
+
+def is_rejection(text: str, normalized_chinese: str) -> bool:
+    return bool(REJECTION.english.search(text) or REJECTION.chinese.search(normalized_chinese))
 
 
 def is_shouting(text: str) -> bool:

@@ -46,6 +46,13 @@ class Customer:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def press(self, button: dict) -> dict:
+        """Press one of a bot message's buttons."""
+        response = self.http.post(f"/api/conversations/{self.id}/messages",
+                                  json={"text": button["title"], "payload": button["payload"]})
+        assert response.status_code == 200, response.text
+        return response.json()
+
     def history(self, after: int = 0) -> list[dict]:
         return self.http.get(f"/api/conversations/{self.id}/messages", params={"after": after}).json()["messages"]
 

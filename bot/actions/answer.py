@@ -31,14 +31,21 @@ async def decide_in_context(
     article it followed up on, if any. A follow-up never gets the article it follows up on again.
     """
     current = services.knowledge.published_article(current_article_id) if current_article_id else None
-    if current is None or not looks_like_follow_up(question, language):
+    if current is None or current.language != language or not looks_like_follow_up(question, language):
         return await services.knowledge.decide(question, language), question, None
     completed = contextual_query(question, current)
     standalone = await services.knowledge.decide(question, language, exclude=[current.id])
     contextual = await services.knowledge.decide(completed, language, exclude=[current.id])
-    if _RANK[contextual.outcome] >= _RANK[standalone.outcome]:
+    if _strength(contextual) >= _strength(standalone):
         return contextual, completed, current.id
     return standalone, question, current.id
+
+
+def _strength(decision: Decision) -> tuple[int, float]:
+    """Which reading of a follow-up to trust: the better outcome, then the more confident one."""
+    best = decision.best
+    confidence = decision.confidence if decision.confidence is not None else (best.score if best else 0.0)
+    return _RANK[decision.outcome], confidence
 
 
 class ActionAnswerFromKB(ServiceAction):

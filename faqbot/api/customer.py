@@ -33,7 +33,7 @@ def _status(handoff: Handoff | None) -> dict[str, Any]:
     if handoff is None:
         return {"mode": "bot", "handoff": None}
     return {"mode": "human", "handoff": {"id": handoff.id, "status": handoff.status.value,
-                                         "reason": handoff.reason.value}}
+                                         "reason": handoff.reason.value, "priority": handoff.priority.value}}
 
 
 @router.post("", status_code=201)
