@@ -176,6 +176,13 @@ async def unanswered(agent: CurrentAgent, services: ServicesDep,
                            "best_guess": bot.data.get("best_guess")} for q, bot in pairs]}
 
 
+@router.get("/feedback")
+async def answer_feedback(agent: CurrentAgent, services: ServicesDep,
+                          scan: int = Query(default=5000, ge=1, le=100_000)) -> dict[str, Any]:
+    """Per article, over the last `scan` bot replies: how often it was the answer, and its 👍/👎."""
+    return {"articles": [stats.to_json() for stats in await services.core.conversations.answer_feedback(scan)]}
+
+
 def _lines(value: Any) -> list[str]:
     if isinstance(value, tuple | list):
         return [str(v) for v in value]

@@ -6,6 +6,7 @@ so they are gap-free and unique per conversation even with several writers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -148,6 +149,15 @@ class ConversationStore:
         messages = [_message(r) for r in rows]
         return messages[::-1] if before is not None else messages
 
+    async def answer_feedback(self, scan: int = 5000) -> list[AnswerStats]:
+        """How each article did as the bot's answer in the last `scan` bot replies (most 👎 first)."""
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(
+                select(messages_table).where(messages_table.c.sender == Sender.BOT.value)
+                .order_by(messages_table.c.id.desc()).limit(scan))).all()
+        return _answer_stats([m for m in map(_message, rows)
+                              if m.data.get("outcome") == "answer" and m.data.get("article_id")])
+
     async def unanswered(self, limit: int = 100, scan: int = 5000) -> list[tuple[Message, Message]]:
         """(customer question, the bot's "not sure" reply) pairs, newest first, from the last `scan` bot replies."""
         async with self._engine.connect() as conn:
@@ -167,6 +177,39 @@ class ConversationStore:
                 if len(pairs) >= limit:
                     break
         return pairs
+
+
+@dataclass
+class AnswerStats:
+    article_id: str
+    answered: int = 0
+    helpful: int = 0
+    not_helpful: int = 0
+    mean_score: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        rated = self.helpful + self.not_helpful
+        return {"article_id": self.article_id, "answered": self.answered, "helpful": self.helpful,
+                "not_helpful": self.not_helpful, "helpful_rate": round(self.helpful / rated, 3) if rated else None,
+                "mean_score": self.mean_score}
+
+
+def _answer_stats(answers: list[Message]) -> list[AnswerStats]:
+    by_article: dict[str, AnswerStats] = {}
+    scores: dict[str, list[float]] = {}
+    for message in answers:
+        article_id = message.data["article_id"]
+        stats = by_article.setdefault(article_id, AnswerStats(article_id))
+        stats.answered += 1
+        if message.data.get("helpful") is True:
+            stats.helpful += 1
+        elif message.data.get("helpful") is False:
+            stats.not_helpful += 1
+        if isinstance(message.data.get("score"), int | float):
+            scores.setdefault(article_id, []).append(float(message.data["score"]))
+    for article_id, values in scores.items():
+        by_article[article_id].mean_score = round(sum(values) / len(values), 4)
+    return sorted(by_article.values(), key=lambda s: (-s.not_helpful, -s.answered, s.article_id))
 
 
 def _message(row) -> Message:

@@ -133,6 +133,25 @@ def test_unanswered_questions_are_listed_for_editors(client):
     assert [(q["text"], q["best_score"]) for q in questions] == [("do you sell unicorns?", 0.21)]
 
 
+def test_answer_feedback_per_article_for_editors(client):
+    conversations = client.app.state.services.core.conversations
+
+    async def seed():
+        await conversations.create("c8", "hash", page_url=None, language="en")
+        for score, helpful in ((0.9, True), (0.7, False), (0.8, None)):
+            data = {"outcome": "answer", "article_id": "refund-timing-en", "score": score, "asks_feedback": True}
+            if helpful is not None:
+                data["helpful"] = helpful
+            await conversations.append("c8", Sender.BOT, "We refund within...", data)
+        await conversations.append("c8", Sender.BOT, "Hi!", {})
+        await conversations.append("c8", Sender.BOT, "Not sure", {"outcome": "unsure", "article_id": None})
+
+    client.portal.call(seed)
+    [stats] = client.get("/api/kb/feedback", headers=auth(client)).json()["articles"]
+    assert stats == {"article_id": "refund-timing-en", "answered": 3, "helpful": 1, "not_helpful": 1,
+                     "helpful_rate": 0.5, "mean_score": 0.8}
+
+
 def test_changes_made_outside_the_service_go_live_by_polling(client):
     """An import by the CLI (or another process) writes to the database; the service notices and reloads."""
     from knowledge_base.article import Article

@@ -1,0 +1,41 @@
+"""The shipped frustration model and `faqbot eval frustration`, for real."""
+
+import json
+import subprocess
+import sys
+
+from faqbot.settings import REPO_ROOT, Settings
+from frustration import Level
+from frustration.detector import load_detector
+
+SHOP_MESSAGES = REPO_ROOT / "frustration" / "data" / "shop_messages.csv"
+
+
+def test_the_real_text_model_tells_anger_from_thanks():
+    settings = Settings()
+    detector = load_detector(settings.frustration_model, settings.embedding_model, settings.frustration_thresholds)
+    angry, calm = detector.text_scores(["This is the worst service ever, I'm furious", "Thanks, that was helpful"])
+    assert angry > 0.8 > 0.2 > calm
+    assert detector.assess("I've asked three times. Useless!!!").level is not Level.LOW
+
+
+def test_eval_frustration_prints_and_saves_the_metrics(tmp_path):
+    out = tmp_path / "result.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "faqbot.cli", "eval", "frustration", "--test", str(SHOP_MESSAGES),
+         "--label-col", "is_frustration", "--json", str(out)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed = json.loads(result.stdout[result.stdout.index("{"):])
+    assert printed == json.loads(out.read_text())
+    assert printed["examples"] == 105 and printed["threshold"] == 0.5
+    assert printed["f1"] >= 0.8 and printed["roc_auc"] >= 0.9
+
+
+def test_eval_frustration_rejects_a_file_without_the_label_column(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "faqbot.cli", "eval", "frustration", "--test", str(SHOP_MESSAGES)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 2 and "no column 'label'" in result.stderr
