@@ -28,7 +28,7 @@ async def decide_in_context(
     """The decision for `question`, read as a follow-up on the current article when it looks like one.
 
     Returns the decision, the query that produced it (kept for "that's not what I asked") and the
-    article it followed up on, if any. A follow-up never gets the article it follows up on again.
+    article it followed up on, if the follow-up reading won. A follow-up never gets the article it follows up on again.
     """
     current = services.knowledge.published_article(current_article_id) if current_article_id else None
     if current is None or current.language != language or not looks_like_follow_up(question, language):
@@ -38,7 +38,7 @@ async def decide_in_context(
     contextual = await services.knowledge.decide(completed, language, exclude=[current.id])
     if _strength(contextual) >= _strength(standalone):
         return contextual, completed, current.id
-    return standalone, question, current.id
+    return standalone, question, None  # read on its own after all (still never the same article again)
 
 
 def _strength(decision: Decision) -> tuple[int, float]:

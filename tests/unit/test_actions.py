@@ -190,9 +190,48 @@ async def test_a_follow_up_never_repeats_the_article_it_follows(services):
                             slots={"current_article": "track-shipment-en"}), {})
     [message] = dispatcher.messages
     assert message["custom"].get("article_id") != "track-shipment-en"
-    assert message["custom"]["follow_up_of"] == "track-shipment-en"
-    if message["custom"]["outcome"] == "answer":
-        assert SlotSet("current_article", "track-shipment-en") not in events
+    assert SlotSet("current_article", "track-shipment-en") not in events
+
+
+class ScriptedKnowledge:
+    """Decides from a script keyed on whether the query was completed with the current article's title."""
+
+    def __init__(self, kb, contextual, standalone):
+        self.kb, self.script, self.calls = kb, {True: contextual, False: standalone}, []
+
+    async def decide(self, question, language=None, k=3, exclude=()):
+        from knowledge_base import Decision
+
+        self.calls.append((question, tuple(exclude)))
+        outcome, article_id, confidence = self.script["Where is my parcel?" in question]
+        hit = (await self.kb.decide("x", "en", k=10)).hits
+        hits = tuple(sorted(hit, key=lambda h: h.article.id != article_id))
+        return Decision(outcome, "en", hits, confidence)
+
+    def published_article(self, article_id):
+        return self.kb.published_article(article_id)
+
+
+@pytest.mark.parametrize(("contextual", "standalone", "answered", "follow_up_of"), [
+    (("answer", "refund-timing-en", 0.8), ("clarify", "reset-password-en", 0.3), "refund-timing-en",
+     "track-shipment-en"),
+    (("clarify", "refund-timing-en", 0.3), ("answer", "reset-password-en", 0.9), "reset-password-en", None),
+])
+async def test_the_stronger_reading_of_a_follow_up_wins(services, small_kb, contextual, standalone, answered,
+                                                      follow_up_of):
+    from dataclasses import replace
+
+    from knowledge_base import Outcome
+
+    script = ScriptedKnowledge(small_kb, (Outcome(contextual[0]), *contextual[1:]),
+                               (Outcome(standalone[0]), *standalone[1:]))
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFromKB(replace(services, knowledge=script)).run(
+        dispatcher, tracker("and how long does that take?", "ask_question",
+                            slots={"current_article": "track-shipment-en"}), {})
+    [message] = dispatcher.messages
+    assert message["custom"]["article_id"] == answered and message["custom"]["follow_up_of"] == follow_up_of
+    assert all(exclude == ("track-shipment-en",) for _, exclude in script.calls) and len(script.calls) == 2
 
 
 # -- rejected answers and feedback ----------------------------------------------------------------
