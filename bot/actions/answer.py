@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import ServiceAction, conversation_language
-from bot.actions.context import contextual_query, looks_like_follow_up
+from bot.actions.context import FollowUp, contextual_query, follow_up_kind
 from bot.actions.frustration import turn_frustration
 from bot.actions.ports import ActionServices
 from bot.actions.replies import OFFER_LOW_CONFIDENCE, answer, did_you_mean, failed_turns, offer_person
@@ -27,18 +27,22 @@ async def decide_in_context(
 ) -> tuple[Decision, str, str | None]:
     """The decision for `question`, read as a follow-up on the current article when it looks like one.
 
-    Returns the decision, the query that produced it (kept for "that's not what I asked") and the
-    article it followed up on, if the follow-up reading won. A follow-up never gets the article it follows up on again.
+    Returns the decision, the query that produced it (kept for "that's not what I asked": the completed
+    one when that reading won) and the article it was read as a follow-up of, if it was. A follow-up never
+    gets the article it follows up on again.
     """
     current = services.knowledge.published_article(current_article_id) if current_article_id else None
-    if current is None or current.language != language or not looks_like_follow_up(question, language):
+    kind = follow_up_kind(question, language)
+    if current is None or current.language != language or kind is None:
         return await services.knowledge.decide(question, language), question, None
     completed = contextual_query(question, current)
     standalone = await services.knowledge.decide(question, language, exclude=[current.id])
     contextual = await services.knowledge.decide(completed, language, exclude=[current.id])
-    if _strength(contextual) >= _strength(standalone):
+    # a message that points back ("and …", "that", "…呢") means the topic, unless the topic finds nothing
+    if (kind is FollowUp.MARKED and contextual.outcome is not Outcome.UNSURE) or (
+            _strength(contextual) >= _strength(standalone)):
         return contextual, completed, current.id
-    return standalone, question, None  # read on its own after all (still never the same article again)
+    return standalone, question, current.id  # the message said enough on its own
 
 
 def _strength(decision: Decision) -> tuple[int, float]:
@@ -75,7 +79,7 @@ class ActionAnswerFromKB(ServiceAction):
 
         best = decision.best
         details = {"score": round(best.score, 4) if best else None, "confidence": decision.confidence,
-                   "follow_up_of": follows_up}
+                   "follow_up_of": follows_up, "completed_from_context": query != question}
         if decision.outcome is Outcome.ANSWER and best is not None:
             return answer(dispatcher, best.article, language, question=query, apologise=apologise,
                           **details) + [SlotSet("failed_turns", 0)]

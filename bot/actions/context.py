@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
 from knowledge_base.article import Article
 
@@ -20,14 +21,27 @@ _ZH_FOLLOW_UP = re.compile(
 )
 
 
-def looks_like_follow_up(text: str, language: str) -> bool:
-    """A short message that leans on what was said before (a marker, or too short to stand alone)."""
+class FollowUp(StrEnum):
+    MARKED = "marked"  # "and …", "what about …", "… that …", "那…呢": it points back at the topic
+    SHORT = "short"  # too short to stand alone ("refund", "要多久")
+
+
+def follow_up_kind(text: str, language: str) -> FollowUp | None:
+    """Whether a message leans on what was said before, and how clearly."""
     text = text.strip()
     if language == "zh":
         length = len(re.sub(r"[\s\W]", "", text))
-        return length <= 14 and (bool(_ZH_FOLLOW_UP.search(text)) or length <= 5)
+        if length > 14:
+            return None
+        return FollowUp.MARKED if _ZH_FOLLOW_UP.search(text) else FollowUp.SHORT if length <= 5 else None
     words = re.findall(r"[\w']+", text)
-    return len(words) <= 8 and (bool(_EN_FOLLOW_UP.search(text)) or len(words) <= 3)
+    if len(words) > 8:
+        return None
+    return FollowUp.MARKED if _EN_FOLLOW_UP.search(text) else FollowUp.SHORT if len(words) <= 3 else None
+
+
+def looks_like_follow_up(text: str, language: str) -> bool:
+    return follow_up_kind(text, language) is not None
 
 
 def contextual_query(text: str, current: Article) -> str:

@@ -30,7 +30,10 @@ def test_follow_ups_are_answered_about_the_same_topic_en(live):
     assert payloads(bot(sale)) == ["/affirm", "/deny"] and bot(sale)["text"].endswith("Did this help?")
     hong_kong = customer.say("what about in Hong Kong?")
     assert answer_of(hong_kong) not in (None, "return-sale-items-en")
-    assert "Hong Kong" in bot(hong_kong)["text"]
+    assert "Hong Kong" in bot(hong_kong)["text"] and bot(hong_kong)["data"]["completed_from_context"]
+    how_long = customer.say("how long does that take?")  # says nothing on its own: read with the topic
+    assert bot(how_long)["data"]["completed_from_context"] is True
+    assert answer_of(how_long) not in (None, answer_of(hong_kong))
 
 
 def test_follow_ups_are_answered_about_the_same_topic_zh(live):

@@ -212,13 +212,12 @@ class ScriptedKnowledge:
         return self.kb.published_article(article_id)
 
 
-@pytest.mark.parametrize(("contextual", "standalone", "answered", "follow_up_of"), [
-    (("answer", "refund-timing-en", 0.8), ("clarify", "reset-password-en", 0.3), "refund-timing-en",
-     "track-shipment-en"),
-    (("clarify", "refund-timing-en", 0.3), ("answer", "reset-password-en", 0.9), "reset-password-en", None),
+@pytest.mark.parametrize(("contextual", "standalone", "answered", "completed"), [
+    (("answer", "refund-timing-en", 0.8), ("clarify", "reset-password-en", 0.3), "refund-timing-en", True),
+    (("unsure", "refund-timing-en", 0.1), ("answer", "reset-password-en", 0.9), "reset-password-en", False),
 ])
 async def test_the_stronger_reading_of_a_follow_up_wins(services, small_kb, contextual, standalone, answered,
-                                                      follow_up_of):
+                                                      completed):
     from dataclasses import replace
 
     from knowledge_base import Outcome
@@ -230,7 +229,8 @@ async def test_the_stronger_reading_of_a_follow_up_wins(services, small_kb, cont
         dispatcher, tracker("and how long does that take?", "ask_question",
                             slots={"current_article": "track-shipment-en"}), {})
     [message] = dispatcher.messages
-    assert message["custom"]["article_id"] == answered and message["custom"]["follow_up_of"] == follow_up_of
+    assert message["custom"]["article_id"] == answered and message["custom"]["follow_up_of"] == "track-shipment-en"
+    assert message["custom"]["completed_from_context"] is completed
     assert all(exclude == ("track-shipment-en",) for _, exclude in script.calls) and len(script.calls) == 2
 
 
