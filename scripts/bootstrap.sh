@@ -71,10 +71,11 @@ if make_venv .venv-rasa "$PY310" "$stamp"; then
 fi
 
 # --- browser for the UI tests -------------------------------------------------------------------
-# (a CJK font too, so screenshots of Chinese conversations are readable)
-if [[ "$WITH_TESTS" == "--with-tests" ]] && { [[ ! -x /usr/bin/chromium ]] || ! fc-list 2>/dev/null | grep -qi wqy; }; then
-  log "installing Debian's chromium and a CJK font for the browser tests"
+# (CJK and emoji fonts too, so screenshots of Chinese conversations and 👍/👎 are readable)
+if [[ "$WITH_TESTS" == "--with-tests" ]] && { [[ ! -x /usr/bin/chromium ]] || ! fc-list 2>/dev/null | grep -qi wqy \
+    || ! fc-list 2>/dev/null | grep -qi "color emoji"; }; then
+  log "installing Debian's chromium, a CJK font and an emoji font for the browser tests"
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei fonts-noto-color-emoji >/dev/null
 fi

@@ -41,7 +41,9 @@
       const line1 = document.createElement("div");
       line1.className = "line1";
       const tags = document.createElement("span");
-      for (const [text, cls] of [[h.status, h.status], [h.reason.replace("_", " "), ""], [h.language || "?", ""]]) {
+      const tagList = [[h.status, h.status], [h.reason.replace("_", " "), ""], [h.language || "?", ""]];
+      if (h.priority === "high") tagList.unshift(["high priority", "high"]);
+      for (const [text, cls] of tagList) {
         const t = document.createElement("span");
         t.className = "tag " + cls;
         t.textContent = text;
@@ -73,6 +75,11 @@
     if (m.sender === "bot" && d.article_id) parts.push("article " + d.article_id + (d.score != null ? " · score " + Number(d.score).toFixed(2) : " (chosen)"));
     if (m.sender === "bot" && d.outcome !== "answer" && d.score != null) parts.push("best score " + Number(d.score).toFixed(2));
     if (m.sender === "bot" && d.confidence != null) parts.push("confidence " + Number(d.confidence).toFixed(2));
+    if (m.sender === "bot" && d.helpful != null) parts.push(d.helpful ? "👍 helpful" : "👎 not helpful");
+    const f = d.frustration;
+    if (m.sender === "customer" && f && f.level !== "low") {
+      parts.push("frustration " + f.level + " " + Number(f.score).toFixed(2) + (f.reasons.length ? " (" + f.reasons.join(", ").replaceAll("_", " ") + ")" : ""));
+    }
     parts.push(new Date(m.created_at).toLocaleTimeString());
     return parts.join(" · ");
   }

@@ -78,6 +78,33 @@ def test_unsure_answer_offers_a_person_by_button(live, browser):
     expect(page.locator("#status")).to_contain_text("waiting for a person")
 
 
+def test_feedback_buttons_and_a_frustrated_customer_in_the_agent_console(live, browser, artifacts):
+    page = browser.new_page()
+    page.goto(live.web_url + "/")
+    page.wait_for_selector("body[data-conversation-id]")
+    send(page, "How long does a refund take?")
+    expect(page.locator('.msg.bot .meta[data-article-id="refund-timing-en"]')).to_be_visible()
+    page.locator(".msg.bot .buttons button", has_text="No").last.click()
+    expect(page.locator(".msg.bot .text").last).to_contain_text("Perhaps this is what you were asking about")
+    send(page, "This is the third time I'm asking!!! Useless bot, I'm furious")
+    expect(page.locator("#status")).to_contain_text("waiting for a person")
+    page.screenshot(path=artifacts / "4-frustrated-customer.png", full_page=True)
+
+    agent = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
+    agent.goto(live.web_url + "/agent")
+    agent.fill("#username", AGENT[0])
+    agent.fill("#password", AGENT[1])
+    agent.click("#login button[type=submit]")
+    item = agent.locator(".item", has_text="I'm furious")
+    expect(item.locator(".tag.high")).to_have_text("high priority")
+    item.click()
+    transcript = agent.locator("#transcript")
+    expect(transcript).to_contain_text("frustration high")
+    expect(transcript).to_contain_text("angry language")
+    expect(transcript).to_contain_text("👎 not helpful")
+    agent.screenshot(path=artifacts / "5-agent-sees-frustration.png", full_page=True)
+
+
 def test_empty_message_is_refused_in_the_page(live, browser):
     page = browser.new_page()
     page.goto(live.web_url + "/")
