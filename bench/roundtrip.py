@@ -91,8 +91,14 @@ def main() -> None:
             first_answer_s = time.perf_counter() - spawn
             assert first["messages"][1]["data"].get("article_id") == "track-shipment-en", first
 
-            samples = []
-            for text in (q for q, _ in zip(cycle(QUESTIONS), range(args.messages), strict=False)):
+            samples, rasa_samples = [], []
+            for n, text in enumerate(q for q, _ in zip(cycle(QUESTIONS), range(args.messages), strict=False)):
+                # the same message straight to Rasa (NLU, rules, the custom actions, KB search), for the ratio
+                t0 = time.perf_counter()
+                direct = http.post(f"{stack.rasa_url}/webhooks/rest/webhook",
+                                   json={"sender": f"bench-direct-{n}", "message": text})
+                rasa_samples.append(time.perf_counter() - t0)
+                assert direct.status_code == 200, direct.text
                 started = http.post("/api/conversations").json()  # fresh conversation: no handoff in the way
                 auth = {"Authorization": f"Bearer {started['token']}"}
                 t0 = time.perf_counter()
@@ -107,6 +113,8 @@ def main() -> None:
         "processes_ready_seconds": round(ready_s, 2),
         "start_to_first_answer_seconds": round(first_answer_s, 2),
         "message_round_trip_ms": summary_ms(samples),
+        "rasa_alone_ms": summary_ms(rasa_samples),
+        "service_overhead_ratio_p50": round(summary_ms(samples)["p50"] / summary_ms(rasa_samples)["p50"], 2),
         "agent_to_customer_websocket_ms": summary_ms(agent_samples),
     })
 

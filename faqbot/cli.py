@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     train_frustration.add_argument("--out", type=Path, help="default: FAQBOT_FRUSTRATION_MODEL")
     train_frustration.add_argument("--text-col", default="text")
     train_frustration.add_argument("--label-col", default="is_frustration")
-    train_frustration.add_argument("--layers", type=int, default=2)
-    train_frustration.add_argument("--epochs", type=float, default=1.0)
-    train_frustration.add_argument("--learning-rate", type=float, default=5e-5)
+    train_frustration.add_argument("--layers", type=int, default=3)
+    train_frustration.add_argument("--epochs", type=float, default=1.5)
+    train_frustration.add_argument("--learning-rate", type=float, default=8e-5)
 
     kb = commands.add_parser("kb", help="import and export knowledge-base articles")
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)

@@ -52,7 +52,7 @@ class Thresholds:
 # so in English it carries most of the weight and the word cues add a little; for Chinese it is not
 # consulted (it cannot read it) and the cues carry the score.
 CUE_WEIGHTS: dict[str, dict[str, float]] = {
-    "en": {Reason.ANGRY_LANGUAGE: 0.3, Reason.ABUSIVE_LANGUAGE: 0.4, Reason.EXPLICIT_COMPLAINT: 0.45,
+    "en": {Reason.ANGRY_LANGUAGE: 0.2, Reason.ABUSIVE_LANGUAGE: 0.3, Reason.EXPLICIT_COMPLAINT: 0.45,
            Reason.DEMANDS_PERSON: 0.2, Reason.SHOUTING: 0.25},
     "zh": {Reason.ANGRY_LANGUAGE: 0.6, Reason.ABUSIVE_LANGUAGE: 0.7, Reason.EXPLICIT_COMPLAINT: 0.6,
            Reason.DEMANDS_PERSON: 0.2, Reason.SHOUTING: 0.3},

@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+
 from faqbot.settings import REPO_ROOT, Settings
 from frustration import Level
 from frustration.detector import load_detector
@@ -39,3 +41,13 @@ def test_eval_frustration_rejects_a_file_without_the_label_column(tmp_path):
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 2 and "no column 'label'" in result.stderr
+
+
+def test_training_writes_a_model_the_detector_loads(tmp_path):
+    from frustration.text_model import FineTunedScorer
+    from frustration.training import TrainingPlan, train
+
+    meta = train(SHOP_MESSAGES, tmp_path / "model", TrainingPlan(layers=1, epochs=1, batch_size=8, held_out=30))
+    assert meta["layers"] == 1 and 0 < meta["threshold"] < 1 and meta["examples"] == 75
+    scores = FineTunedScorer(tmp_path / "model").score(["I'm furious", "thanks"])
+    assert scores.shape == (2,) and np.all((scores > 0) & (scores < 1))
