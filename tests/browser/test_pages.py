@@ -86,7 +86,7 @@ def test_feedback_buttons_and_a_frustrated_customer_in_the_agent_console(live, b
     expect(page.locator('.msg.bot .meta[data-article-id="refund-timing-en"]')).to_be_visible()
     page.locator(".msg.bot .buttons button", has_text="No").last.click()
     expect(page.locator(".msg.bot .text").last).to_contain_text("Perhaps this is what you were asking about")
-    send(page, "This is the third time I'm asking!!! Useless bot, I'm furious")
+    send(page, "Asking for the third time!!! Useless bot, this is so annoying")
     expect(page.locator("#status")).to_contain_text("waiting for a person")
     page.screenshot(path=artifacts / "4-frustrated-customer.png", full_page=True)
 
@@ -95,7 +95,7 @@ def test_feedback_buttons_and_a_frustrated_customer_in_the_agent_console(live, b
     agent.fill("#username", AGENT[0])
     agent.fill("#password", AGENT[1])
     agent.click("#login button[type=submit]")
-    item = agent.locator(".item", has_text="I'm furious")
+    item = agent.locator(".item", has_text="Asking for the third time!!!")
     expect(item.locator(".tag.high")).to_have_text("high priority")
     item.click()
     transcript = agent.locator("#transcript")

@@ -135,7 +135,7 @@ def test_high_frustration_hands_off_at_once_with_high_priority_and_reasons(live,
 
 @pytest.mark.parametrize(
     ("message", "apology"),
-    [("I'm still waiting for my refund, this is so annoying", "I'm sorry this has been frustrating."),
+    [("my refund still hasn't arrived, I'm a bit upset", "I'm sorry this has been frustrating."),
      ("退款还没到账，太慢了", "非常抱歉给您带来不好的体验。")],
 )
 def test_medium_frustration_apologises_answers_and_offers_a_person(live, message, apology):
