@@ -150,16 +150,16 @@ class ChatService:
                                            {"frustration": assessment.to_json()})
         return assessment
 
-    async def _record_feedback(self, conversation_id: str, replies: list[BotReply]) -> None:
+    async def _record_feedback(self, customer: Message, replies: list[BotReply]) -> None:
         """Store 👍/👎 (however it was given) on the answer it is about, for the editors' analytics."""
-        for reply in replies:
-            verdict = reply.custom.get("feedback")
-            if not isinstance(verdict, dict):
-                continue
-            messages = await self._conversations.messages(conversation_id, after=0)
-            rated = rated_answer(messages, verdict.get("article_id"))
+        verdicts = [r.custom["feedback"] for r in replies if isinstance(r.custom.get("feedback"), dict)]
+        if not verdicts:
+            return
+        recent = await self._conversations.messages(customer.conversation_id, limit=50, before=customer.seq)
+        for verdict in verdicts:
+            rated = rated_answer(recent, verdict.get("article_id"))
             if rated is not None and "helpful" not in rated.data:
-                await self._conversations.annotate(conversation_id, rated.seq,
+                await self._conversations.annotate(customer.conversation_id, rated.seq,
                                                    {"helpful": bool(verdict.get("helpful"))})
 
     async def _bot_turn(self, conversation: Conversation, customer: Message, language: str) -> TurnResult:
@@ -192,7 +192,7 @@ class ChatService:
         customer = Message(customer.conversation_id, customer.seq, customer.sender, customer.text,
                            customer.created_at, {**customer.data, **nlu})
         messages = [customer]
-        await self._record_feedback(conversation_id, replies)
+        await self._record_feedback(customer, replies)
         for reply in replies:
             messages.append(await self._append_bot_reply(conversation_id, reply, nlu))
         handoff = await self._handoffs.open_for(conversation_id)
