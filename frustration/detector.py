@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -163,7 +164,7 @@ class FrustrationDetector:
         return 1.0 - calm, reasons
 
 
-def load_detector(model_dir, base_model: str, thresholds: Thresholds | None = None) -> FrustrationDetector:
+def load_detector(model_dir: Path, base_model: str, thresholds: Thresholds | None = None) -> FrustrationDetector:
     """The detector with the shipped (or configured) fine-tuned text model."""
     from frustration.text_model import FineTunedScorer
 

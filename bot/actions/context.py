@@ -40,9 +40,6 @@ def follow_up_kind(text: str, language: str) -> FollowUp | None:
     return FollowUp.MARKED if _EN_FOLLOW_UP.search(text) else FollowUp.SHORT if len(words) <= 3 else None
 
 
-def looks_like_follow_up(text: str, language: str) -> bool:
-    return follow_up_kind(text, language) is not None
-
 
 def contextual_query(text: str, current: Article) -> str:
     """The message, completed with the topic it follows up on."""

@@ -13,7 +13,7 @@ from bot.actions import (
     ActionRejectAnswer,
     ActionServices,
 )
-from bot.actions.context import looks_like_follow_up
+from bot.actions.context import follow_up_kind
 from bot.actions.slots import ValidatePredefinedSlots
 from handoff import HandoffPriority, HandoffReason, HandoffStatus
 from knowledge_base import AnswerPolicy
@@ -180,7 +180,7 @@ async def test_choosing_an_unpublished_article_falls_back_to_search(services):
      ("那打折商品呢？", "zh", True), ("要多久？", "zh", True), ("我的包裹到哪了？", "zh", False)],
 )
 def test_follow_ups_are_recognised(text, language, expected):
-    assert looks_like_follow_up(text, language) is expected
+    assert (follow_up_kind(text, language) is not None) is expected
 
 
 async def test_a_follow_up_never_repeats_the_article_it_follows(services):
