@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from embeddings import TextEncoder
 from faqbot.api import actions, agent, customer, kb, pages
 from faqbot.api.errors import install_error_handlers
+from faqbot.desk import HandoffDesk
 from faqbot.settings import Settings
 from faqbot.wiring import build_services
 from frustration import FrustrationDetector
@@ -26,15 +27,18 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await build_services(settings, encoder, frustration_detector)
         app.state.services = services
+        await services.desk.recover_after_restart()
         watcher = asyncio.create_task(services.core.knowledge.watch(settings.kb_poll_seconds))
+        sweeper = asyncio.create_task(_sweep_forever(services.desk, settings.sweep_seconds))
         logging.getLogger(__name__).info("faqbot ready with %d published articles",
                                          services.core.knowledge.article_count)
         try:
             yield
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for task in (watcher, sweeper):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await services.aclose()
 
     app = FastAPI(
@@ -51,3 +55,13 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
+
+
+async def _sweep_forever(desk: HandoffDesk, interval_seconds: float) -> None:
+    """Time-based handoff work (grace periods, auto-assignment, queue updates, breach flags)."""
+    while True:
+        await asyncio.sleep(interval_seconds)
+        try:
+            await desk.sweep()
+        except Exception:  # keep sweeping; one bad tick must not stop grace periods for good
+            logging.getLogger(__name__).exception("handoff sweep failed")

@@ -16,12 +16,13 @@ from typing import Any
 
 import anyio
 
-from faqbot.agents import Agent, AgentStore
 from faqbot.agents.passwords import token_hash
-from faqbot.conversations import Conversation, ConversationStore, EventHub, Message, Sender
+from faqbot.conversations import Conversation, ConversationStore, Message, Sender
 from faqbot.conversations.history import conversation_so_far, rated_answer
-from faqbot.conversations.hub import AGENTS_TOPIC, conversation_topic
+from faqbot.conversations.rating import parse_rating
+from faqbot.desk import HandoffDesk
 from faqbot.errors import AccessDenied, InvalidMessage
+from faqbot.messenger import Messenger
 from faqbot.rasa_gateway import BotReply, RasaGateway, RasaUnavailable
 from faqbot.texts import service_text
 from frustration import Assessment, FrustrationDetector
@@ -30,40 +31,11 @@ from knowledge_base.language import detect_language
 
 log = logging.getLogger(__name__)
 
-WELCOME_BACK = "action_welcome_back"  # what the bot says when an agent gives a conversation back
-
 
 @dataclass(frozen=True)
 class TurnResult:
     messages: list[Message]  # the customer's message first, then whatever answered it
     handoff: Handoff | None
-
-
-@dataclass(frozen=True)
-class HandoffView:
-    handoff: Handoff
-    conversation: Conversation
-    summary: str
-    agent_name: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        h = self.handoff
-        return {
-            "id": h.id,
-            "conversation_id": h.conversation_id,
-            "status": h.status.value,
-            "reason": h.reason.value,
-            "priority": h.priority.value,
-            "language": h.language or self.conversation.language,
-            "created_at": h.created_at.isoformat(),
-            "assigned_at": h.assigned_at.isoformat() if h.assigned_at else None,
-            "resolved_at": h.resolved_at.isoformat() if h.resolved_at else None,
-            "agent_id": h.agent_id,
-            "agent_name": self.agent_name,
-            "summary": self.summary,
-            "details": h.details,
-            "page_url": self.conversation.page_url,
-        }
 
 
 class ChatService:
@@ -72,18 +44,18 @@ class ChatService:
         conversations: ConversationStore,
         handoffs: HandoffService,
         rasa: RasaGateway,
-        hub: EventHub,
-        agents: AgentStore,
+        messenger: Messenger,
+        desk: HandoffDesk,
         frustration: FrustrationDetector,
         *,
         max_message_chars: int,
     ) -> None:
-        self._agents = agents
         self._frustration = frustration
         self._conversations = conversations
         self._handoffs = handoffs
         self._rasa = rasa
-        self._hub = hub
+        self._messenger = messenger
+        self._desk = desk
         self._max_chars = max_message_chars
         self._turn_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -127,6 +99,12 @@ class ChatService:
             if language != conversation.language:
                 await self._conversations.update(conversation_id, language=language)
             handoff = await self._handoffs.open_for(conversation_id)
+            score = parse_rating(text) if handoff is None and payload is None else None
+            if score is not None:
+                recent = await self._conversations.messages(conversation_id, limit=20, before=conversation.last_seq + 1)
+                if await self._desk.pending_rating(conversation_id, recent):
+                    _, messages = await self._desk.rate(conversation_id, score, None)
+                    return TurnResult(messages, None)
             data = {"language": language, **({"payload": payload} if payload else {})}
             customer = await self._append(conversation_id, Sender.CUSTOMER, text, data,
                                           to_agents=handoff is not None)
@@ -196,8 +174,10 @@ class ChatService:
         for reply in replies:
             messages.append(await self._append_bot_reply(conversation_id, reply, nlu))
         handoff = await self._handoffs.open_for(conversation_id)
-        if handoff is not None:
-            self._publish_handoff(handoff)
+        if handoff is not None:  # the bot just handed off (there was no open handoff before this turn)
+            await self._desk.handoff_started(handoff)
+            messages.extend(await self._conversations.messages(conversation_id, after=messages[-1].seq))
+            handoff = await self._handoffs.get(handoff.id)
         return TurnResult(messages, handoff)
 
     async def _append_bot_reply(self, conversation_id: str, reply: BotReply, nlu: dict[str, Any]) -> Message:
@@ -215,88 +195,14 @@ class ChatService:
             conversation_id, Sender.SYSTEM, service_text("bot_unavailable", language),
             {"event": "handoff", "reason": HandoffReason.BOT_UNAVAILABLE.value}, to_agents=True,
         )
-        self._publish_handoff(handoff)
-        return TurnResult([customer, notice], handoff)
+        await self._desk.handoff_started(handoff)
+        later = await self._conversations.messages(conversation_id, after=notice.seq)
+        return TurnResult([customer, notice, *later], await self._handoffs.get(handoff.id))
 
     async def _resume_bot(self, conversation_id: str) -> None:
         await self._rasa.resume(conversation_id)
         await self._conversations.update(conversation_id, needs_bot_resume=False)
 
-    # -- agents ------------------------------------------------------------------------------
-
-    async def open_handoffs(self) -> list[HandoffView]:
-        return [await self._view(h) for h in await self._handoffs.open_handoffs()]
-
-    async def handoff_view(self, handoff_id: str) -> HandoffView:
-        return await self._view(await self._handoffs.get(handoff_id))
-
-    async def transcript(self, handoff_id: str) -> list[Message]:
-        handoff = await self._handoffs.get(handoff_id)
-        return await self._conversations.messages(handoff.conversation_id)
-
-    async def claim(self, handoff_id: str, agent: Agent) -> Handoff:
-        before = await self._handoffs.get(handoff_id)
-        handoff = await self._handoffs.claim(handoff_id, agent.id)
-        if before.status != handoff.status:
-            language = (await self._conversations.get(handoff.conversation_id)).language
-            await self._append(
-                handoff.conversation_id, Sender.SYSTEM,
-                service_text("agent_joined", language, name=agent.display_name),
-                {"event": "agent_joined", "agent": agent.display_name}, to_agents=True,
-            )
-            self._publish_handoff(handoff)
-        return handoff
-
-    async def agent_message(self, handoff_id: str, agent: Agent, text: str) -> Message:
-        text = self.validate_text(text)
-        handoff = await self._handoffs.require_assigned_to(handoff_id, agent.id)
-        return await self._append(handoff.conversation_id, Sender.AGENT, text,
-                                  {"agent": agent.display_name, "agent_id": agent.id}, to_agents=True)
-
-    async def resolve(self, handoff_id: str, agent: Agent) -> tuple[Handoff, list[Message]]:
-        """Close the handoff and give the conversation back to the bot, which greets the customer."""
-        handoff = await self._handoffs.resolve(handoff_id, agent.id)
-        conversation_id = handoff.conversation_id
-        language = (await self._conversations.get(conversation_id)).language
-        messages = [
-            await self._append(
-                conversation_id, Sender.SYSTEM, service_text("agent_resolved", language, name=agent.display_name),
-                {"event": "handoff_resolved", "agent": agent.display_name}, to_agents=True,
-            )
-        ]
-        self._publish_handoff(handoff)
-        try:
-            await self._resume_bot(conversation_id)
-            for reply in await self._rasa.say(conversation_id, WELCOME_BACK):
-                messages.append(await self._append_bot_reply(conversation_id, reply,
-                                                             {"intent": None, "confidence": None}))
-        except RasaUnavailable as exc:
-            log.error("could not give the conversation back to Rasa: %s", exc,
-                      extra={"conversation_id": conversation_id})
-            await self._conversations.update(conversation_id, needs_bot_resume=True)
-        return handoff, messages
-
-    # -- shared ------------------------------------------------------------------------------
-
     async def _append(self, conversation_id: str, sender: Sender, text: str, data: dict[str, Any],
                       *, to_agents: bool = False) -> Message:
-        message = await self._conversations.append(conversation_id, sender, text, data)
-        event = {"type": "message", "message": message.to_json()}
-        self._hub.publish(conversation_topic(conversation_id), event)
-        if to_agents:
-            self._hub.publish(AGENTS_TOPIC, event)
-        return message
-
-    def _publish_handoff(self, handoff: Handoff) -> None:
-        """Tell the agents' consoles the queue changed."""
-        self._hub.publish(AGENTS_TOPIC, {"type": "handoff", "handoff_id": handoff.id, "status": handoff.status.value})
-
-    async def _view(self, handoff: Handoff) -> HandoffView:
-        conversation = await self._conversations.get(handoff.conversation_id)
-        messages = await self._conversations.messages(handoff.conversation_id)
-        customer_texts = [m.text for m in messages if m.sender is Sender.CUSTOMER]
-        summary = customer_texts[-1] if customer_texts else ""
-        if len(summary) > 140:
-            summary = summary[:139] + "…"
-        agent = await self._agents.by_id(handoff.agent_id) if handoff.agent_id else None
-        return HandoffView(handoff, conversation, summary, agent.display_name if agent else None)
+        return await self._messenger.append(conversation_id, sender, text, data, to_agents=to_agents)

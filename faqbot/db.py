@@ -15,13 +15,14 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from faqbot.agents import canned as canned_tables
 from faqbot.agents import store as agent_tables
 from faqbot.conversations import store as conversation_tables
 from handoff import store as handoff_tables
 from knowledge_base import store as kb_tables
 
 ALL_METADATA: tuple[MetaData, ...] = (kb_tables.metadata, handoff_tables.metadata, conversation_tables.metadata,
-                                      agent_tables.metadata)
+                                      agent_tables.metadata, canned_tables.metadata)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 

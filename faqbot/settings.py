@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from frustration.detector import Thresholds
+from handoff.hours import OpeningHours
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,13 @@ class Settings:
     max_message_chars: int = 2000
     bootstrap_agent: str = ""  # "username:password" created at start if missing (local use)
     agent_session_hours: float = 12.0
+    # the human handoff desk
+    agent_grace_seconds: float = 120.0  # a disconnected agent keeps their conversations this long
+    first_reply_target_seconds: float = 120.0  # a handoff waiting longer for its first reply is flagged
+    queue_update_seconds: float = 30.0  # how often waiting customers hear their place in the queue
+    business_hours: str = ""  # e.g. "mon-fri 09:00-18:00; sat 10:00-14:00"; empty: always open
+    timezone: str = "UTC"  # of the business hours, e.g. Asia/Shanghai
+    sweep_seconds: float = 1.0  # how often time-based work runs (grace periods, auto-assign, queue updates)
     log_level: str = "INFO"
 
     @property
@@ -54,6 +62,10 @@ class Settings:
     @property
     def frustration_thresholds(self) -> Thresholds:
         return Thresholds(medium=self.frustration_medium, high=self.frustration_high)
+
+    @property
+    def opening_hours(self) -> OpeningHours:
+        return OpeningHours.parse(self.business_hours, self.timezone)
 
     @property
     def index_dir(self) -> Path:

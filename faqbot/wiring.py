@@ -11,9 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.actions import ActionServices, build_actions
 from embeddings import SentenceTransformerEncoder, TextEncoder
 from faqbot.agents import AgentStore
+from faqbot.agents.canned import CannedReplyStore
 from faqbot.chat import ChatService
 from faqbot.conversations import ConversationStore, EventHub
 from faqbot.db import make_engine, migrate
+from faqbot.desk import DeskPolicy, HandoffDesk
+from faqbot.messenger import Messenger
 from faqbot.rasa_gateway import RasaGateway
 from faqbot.settings import Settings
 from frustration import FrustrationDetector
@@ -51,6 +54,8 @@ class Services:
     hub: EventHub
     rasa: RasaGateway
     chat: ChatService
+    desk: HandoffDesk
+    canned: CannedReplyStore
     actions: ActionExecutor
 
     async def aclose(self) -> None:
@@ -84,12 +89,18 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds)
     detector = frustration_detector or load_detector(
         settings.frustration_model, settings.embedding_model, settings.frustration_thresholds)
-    chat = ChatService(core.conversations, core.handoffs, rasa, hub, core.agents, detector,
+    messenger = Messenger(core.conversations, hub)
+    policy = DeskPolicy(grace_seconds=settings.agent_grace_seconds,
+                        first_reply_target_seconds=settings.first_reply_target_seconds,
+                        queue_update_seconds=settings.queue_update_seconds, hours=settings.opening_hours)
+    desk = HandoffDesk(core.handoffs, core.agents, core.conversations, messenger, rasa, policy)
+    chat = ChatService(core.conversations, core.handoffs, rasa, messenger, desk, detector,
                        max_message_chars=settings.max_message_chars)
     executor = ActionExecutor()
     for action in build_actions(ActionServices(knowledge=core.knowledge, handoffs=core.handoffs)):
         executor.register_action(action)
-    return Services(core, hub=hub, rasa=rasa, chat=chat, actions=executor)
+    return Services(core, hub=hub, rasa=rasa, chat=chat, desk=desk, canned=CannedReplyStore(core.engine),
+                    actions=executor)
 
 
 async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:

@@ -9,7 +9,7 @@ from bot.actions.feedback import ActionRecordFeedback, ActionRejectAnswer
 from bot.actions.handoff import ActionAcknowledgeComplaint, ActionDeclineHandoff, ActionHandoff
 from bot.actions.ports import ActionServices
 from bot.actions.slots import ValidatePredefinedSlots
-from bot.actions.smalltalk import ActionFallback, ActionWelcomeBack
+from bot.actions.smalltalk import ActionFallback, ActionThankForRating, ActionWelcomeBack
 
 
 def build_actions(services: ActionServices) -> list[Action]:
@@ -23,6 +23,7 @@ def build_actions(services: ActionServices) -> list[Action]:
         ActionRejectAnswer(services),
         ActionFallback(),
         ActionWelcomeBack(),
+        ActionThankForRating(),
         ValidatePredefinedSlots(),
     ]
 
@@ -35,6 +36,7 @@ __all__ = [
     "ActionDeclineHandoff",
     "ActionFallback",
     "ActionWelcomeBack",
+    "ActionThankForRating",
     "ActionHandoff",
     "ActionServices",
     "ValidatePredefinedSlots",

@@ -34,6 +34,21 @@ class ActionWelcomeBack(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(text=text("welcome_back", conversation_language(tracker)))
+        language = conversation_language(tracker)
+        # the widget shows 1–5 stars and a comment box for a message that carries a rating request
+        dispatcher.utter_message(text=text("welcome_back", language), json_message={"rating_request": True})
         return [SlotSet("feedback_pending", False), SlotSet("handoff_offered", False), SlotSet("failed_turns", 0),
                 SlotSet("frustration", "low")]
+
+
+class ActionThankForRating(Action):
+    """Run by the web service after the customer rated the help a person gave them."""
+
+    def name(self) -> str:
+        return "action_thank_for_rating"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=text("thanks_for_rating", conversation_language(tracker)))
+        return []

@@ -72,8 +72,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "抱歉，我没有理解。您可以换个说法，或者输入“转人工”联系客服。",
     },
     "welcome_back": {
-        "en": "Hi again, this is the virtual assistant. Is there anything else I can help you with?",
-        "zh": "您好，我是智能客服，又回来为您服务了。还有其他问题吗？",
+        "en": "Hi again, this is the virtual assistant. How would you rate the help you got from our team, "
+        "from 1 (poor) to 5 (excellent)? And if there is anything else, just ask.",
+        "zh": "您好，我是智能客服，又回来为您服务了。请为刚才人工客服的服务打分：1（很差）到 5（很好）。"
+        "如有其他问题，请直接提问。",
+    },
+    "thanks_for_rating": {
+        "en": "Thank you for your rating! Is there anything else I can help you with?",
+        "zh": "感谢您的评价！还有其他可以帮您的吗？",
     },
     "button_person": {"en": "Talk to a person", "zh": "转人工客服"},
     "button_no_thanks": {"en": "No, thanks", "zh": "不用了"},

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 import anyio
-from sqlalchemy import Column, ForeignKey, MetaData, String, Table, select
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faqbot.agents.passwords import hash_password, new_token, token_hash, verify_password
@@ -24,6 +26,13 @@ agents_table = Table(
     Column("role", String(16), nullable=False),
     Column("password_hash", String(256), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # routing: which categories and languages they handle (empty: any), how many chats at once
+    Column("skills", JSON, nullable=False, default=list, server_default="[]"),
+    Column("languages", JSON, nullable=False, default=list, server_default="[]"),
+    Column("max_concurrent", Integer, nullable=False, default=3, server_default="3"),
+    Column("auto_assign", Boolean, nullable=False, default=False, server_default="0"),
+    Column("presence", String(16), nullable=False, default="offline", server_default="offline"),
+    Column("presence_since", UTCDateTime()),
 )
 
 sessions_table = Table(
@@ -41,12 +50,41 @@ class AuthenticationFailed(Exception):
     pass
 
 
+class Presence(StrEnum):
+    ONLINE = "online"    # at the console, taking conversations
+    AWAY = "away"        # keeps their conversations, gets no new ones (also: disconnected, in the grace period)
+    OFFLINE = "offline"  # signed off; has no conversations
+
+
 @dataclass(frozen=True)
 class Agent:
     id: str
     username: str
     display_name: str
     role: str
+    skills: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    max_concurrent: int = 3
+    auto_assign: bool = False
+    presence: Presence = Presence.OFFLINE
+    presence_since: dt.datetime | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "username": self.username, "display_name": self.display_name, "role": self.role,
+                "skills": list(self.skills), "languages": list(self.languages),
+                "max_concurrent": self.max_concurrent, "auto_assign": self.auto_assign,
+                "presence": self.presence.value,
+                "presence_since": self.presence_since.isoformat() if self.presence_since else None}
+
+
+def _agent(row) -> Agent:
+    return Agent(row.id, row.username, row.display_name, row.role, tuple(row.skills or ()),
+                 tuple(row.languages or ()), row.max_concurrent, bool(row.auto_assign), Presence(row.presence),
+                 row.presence_since)
+
+
+def _clean(values: Iterable[str]) -> list[str]:
+    return sorted({v.strip().lower() for v in values if v and v.strip()})
 
 
 class AgentStore:
@@ -55,31 +93,72 @@ class AgentStore:
         self._session_lifetime = dt.timedelta(hours=session_hours)
 
     async def create(self, username: str, password: str, *, display_name: str | None = None,
-                     role: str = "agent") -> Agent:
+                     role: str = "agent", skills: Iterable[str] = (), languages: Iterable[str] = (),
+                     max_concurrent: int = 3, auto_assign: bool = False) -> Agent:
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         if not username.strip() or len(password) < 4:
             raise ValueError("a username and a password of at least 4 characters are required")
+        if max_concurrent < 1:
+            raise ValueError("max_concurrent must be at least 1")
         password_hash = await anyio.to_thread.run_sync(hash_password, password)
-        agent = Agent(str(uuid.uuid4()), username.strip(), display_name or username.strip(), role)
+        agent_id = str(uuid.uuid4())
         async with self._engine.begin() as conn:
             await conn.execute(
                 agents_table.insert().values(
-                    id=agent.id, username=agent.username, display_name=agent.display_name, role=role,
-                    password_hash=password_hash, created_at=utcnow(),
+                    id=agent_id, username=username.strip(), display_name=display_name or username.strip(),
+                    role=role, password_hash=password_hash, created_at=utcnow(), skills=_clean(skills),
+                    languages=_clean(languages), max_concurrent=max_concurrent, auto_assign=auto_assign,
+                    presence=Presence.OFFLINE.value, presence_since=None,
                 )
             )
-        return agent
+        return await self.by_id(agent_id)  # type: ignore[return-value]
+
+    async def update_profile(self, agent_id: str, *, skills: Iterable[str] | None = None,
+                             languages: Iterable[str] | None = None, max_concurrent: int | None = None,
+                             auto_assign: bool | None = None, display_name: str | None = None) -> Agent | None:
+        values: dict[str, object] = {}
+        if skills is not None:
+            values["skills"] = _clean(skills)
+        if languages is not None:
+            values["languages"] = _clean(languages)
+        if max_concurrent is not None:
+            if max_concurrent < 1:
+                raise ValueError("max_concurrent must be at least 1")
+            values["max_concurrent"] = max_concurrent
+        if auto_assign is not None:
+            values["auto_assign"] = auto_assign
+        if display_name:
+            values["display_name"] = display_name.strip()
+        if values:
+            async with self._engine.begin() as conn:
+                await conn.execute(agents_table.update().where(agents_table.c.id == agent_id).values(**values))
+        return await self.by_id(agent_id)
+
+    async def set_presence(self, agent_id: str, presence: Presence, *, only_if: Presence | None = None) -> bool:
+        """Change an agent's presence (optionally only from `only_if`); True if it changed."""
+        stmt = agents_table.update().where(agents_table.c.id == agent_id).where(
+            agents_table.c.presence != presence.value)
+        if only_if is not None:
+            stmt = stmt.where(agents_table.c.presence == only_if.value)
+        async with self._engine.begin() as conn:
+            result = await conn.execute(stmt.values(presence=presence.value, presence_since=utcnow()))
+        return result.rowcount == 1
+
+    async def all(self) -> list[Agent]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(agents_table).order_by(agents_table.c.username))).all()
+        return [_agent(r) for r in rows]
 
     async def by_username(self, username: str) -> Agent | None:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(agents_table).where(agents_table.c.username == username))).first()
-        return Agent(row.id, row.username, row.display_name, row.role) if row else None
+        return _agent(row) if row else None
 
     async def by_id(self, agent_id: str) -> Agent | None:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(agents_table).where(agents_table.c.id == agent_id))).first()
-        return Agent(row.id, row.username, row.display_name, row.role) if row else None
+        return _agent(row) if row else None
 
     async def login(self, username: str, password: str) -> tuple[Agent, str]:
         """A new session token for valid credentials; AuthenticationFailed otherwise."""
@@ -98,7 +177,7 @@ class AgentStore:
                     token_hash=token_hash(token), agent_id=row.id, expires_at=utcnow() + self._session_lifetime
                 )
             )
-        return Agent(row.id, row.username, row.display_name, row.role), token
+        return _agent(row), token
 
     async def agent_for_token(self, token: str) -> Agent:
         async with self._engine.connect() as conn:
@@ -113,4 +192,4 @@ class AgentStore:
             raise AuthenticationFailed("unknown or expired session")
         if row.expires_at < utcnow():
             raise AuthenticationFailed("unknown or expired session")
-        return Agent(row.id, row.username, row.display_name, row.role)
+        return _agent(row)

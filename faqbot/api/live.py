@@ -1,21 +1,35 @@
-"""Relaying hub events to a WebSocket, while answering the client's pings and noticing when it leaves."""
+"""Relaying hub events to a WebSocket, while reading what the client sends and noticing when it leaves."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
 from faqbot.conversations.hub import Subscription
 
+log = logging.getLogger(__name__)
+
+ClientEvent = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+async def _ignore(_: dict[str, Any]) -> None:
+    return None
+
 
 async def relay(websocket: WebSocket, subscription: Subscription,
-                accept: Callable[[dict[str, Any]], bool] = lambda _: True) -> None:
-    """Send every event `accept` lets through, until the client disconnects."""
-    receiver = asyncio.create_task(_answer_pings(websocket))
+                accept: Callable[[dict[str, Any]], bool] = lambda _: True,
+                on_client_event: ClientEvent = _ignore) -> None:
+    """Send every event `accept` lets through, until the client disconnects.
+
+    The client may send `{"type": "ping"}` (answered with a pong) and other small JSON events
+    (e.g. typing), which go to `on_client_event`.
+    """
+    receiver = asyncio.create_task(_receive(websocket, on_client_event))
     try:
         while True:
             getter = asyncio.create_task(subscription.get())
@@ -37,11 +51,18 @@ async def relay(websocket: WebSocket, subscription: Subscription,
             await receiver
 
 
-async def _answer_pings(websocket: WebSocket) -> None:
+async def _receive(websocket: WebSocket, on_client_event: ClientEvent) -> None:
     try:
         while True:
             data = await websocket.receive_json()
-            if isinstance(data, dict) and data.get("type") == "ping":
+            if not isinstance(data, dict):
+                continue
+            if data.get("type") == "ping":
                 await websocket.send_json({"type": "pong"})
+                continue
+            try:
+                await on_client_event(data)
+            except Exception:  # a bad client event must not close the connection
+                log.exception("could not handle a client event")
     except (WebSocketDisconnect, ValueError, RuntimeError):
         return

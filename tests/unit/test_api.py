@@ -83,7 +83,8 @@ def test_dead_rasa_means_a_handoff_not_an_error(client):
     assert response.status_code == 200
     body = response.json()
     assert body["mode"] == "human" and body["handoff"]["reason"] == "bot_unavailable"
-    assert [m["sender"] for m in body["messages"]] == ["customer", "system"]
+    assert [m["sender"] for m in body["messages"]] == ["customer", "system", "system"]
+    assert body["messages"][2]["data"]["event"] == "agents_unavailable"  # no one online: leave a message
     queue = client.get("/api/agent/handoffs", headers=login(client)).json()["handoffs"]
     assert [(h["conversation_id"], h["reason"]) for h in queue] == [(cid, "bot_unavailable")]
     assert queue[0]["summary"] == "where is my parcel?"
@@ -109,7 +110,8 @@ def test_agent_flow_and_conflicts(client):
     reply = client.post(f"/api/agent/handoffs/{handoff_id}/messages", json={"text": "Alice here"}, headers=alice)
     assert reply.status_code == 201
     detail = client.get(f"/api/agent/handoffs/{handoff_id}", headers=alice).json()
-    assert [m["sender"] for m in detail["transcript"]] == ["customer", "system", "system", "agent"]
+    assert [m["sender"] for m in detail["transcript"]] == ["customer", "system", "system", "system", "agent"]
+    assert [e["kind"] for e in detail["history"]] == ["queued", "assigned", "first_reply"]
     resolved = client.post(f"/api/agent/handoffs/{handoff_id}/resolve", headers=alice).json()
     assert resolved["handoff"]["status"] == "resolved"  # Rasa is down: no greeting, but nothing lost
     assert client.post(f"/api/agent/handoffs/{handoff_id}/resolve", headers=alice).status_code == 409
@@ -120,8 +122,8 @@ def test_websocket_replays_after_a_sequence_number(client):
     client.post(f"/api/conversations/{cid}/messages", json={"text": "first"}, headers=auth)
     token = auth["Authorization"].split()[1]
     with client.websocket_connect(f"/api/conversations/{cid}/events?token={token}&after=1") as ws:
-        event = ws.receive_json()
-        assert event["type"] == "message" and event["message"]["seq"] == 2
+        replayed = [ws.receive_json()["message"]["seq"] for _ in range(2)]
+        assert replayed == [2, 3]
         ws.send_json({"type": "ping"})
         assert ws.receive_json() == {"type": "pong"}
 

@@ -2,73 +2,10 @@
 
 import pytest
 
-from faqbot.agents import AgentStore
-from faqbot.chat import ChatService
-from faqbot.conversations import ConversationStore, EventHub, Sender
+from faqbot.conversations import Sender
 from faqbot.conversations.hub import AGENTS_TOPIC, conversation_topic
 from faqbot.errors import AccessDenied, InvalidMessage
-from faqbot.rasa_gateway import BotReply, ParsedTurn, RasaUnavailable
 from handoff import HandoffReason, HandoffStatus, InvalidHandoffTransition
-from tests.factories import fake_detector
-
-
-class ScriptedRasa:
-    """Answers from a script; `down` makes every call fail like a dead server."""
-
-    def __init__(self, handoffs):
-        self.handoffs = handoffs
-        self.down = False
-        self.paused: set[str] = set()
-        self.sent: list[str] = []
-        self.resumed: list[str] = []
-
-    def _check(self):
-        if self.down:
-            raise RasaUnavailable("connection refused")
-
-    async def send(self, conversation_id, text, metadata=None):
-        self._check()
-        if conversation_id in self.paused:
-            return []
-        self.sent.append(text)
-        if "person" in text:
-            await self.handoffs.request(conversation_id, HandoffReason.CUSTOMER_REQUEST)
-            self.paused.add(conversation_id)
-            return [BotReply("Connecting you.", custom={"handoff": {"reason": "customer_request"}})]
-        return [BotReply("An answer.", custom={"outcome": "answer", "article_id": "a-en", "score": 0.9})]
-
-    async def latest_turn(self, conversation_id):
-        self._check()
-        return ParsedTurn("ask_question", 0.93, [], conversation_id in self.paused, {})
-
-    async def resume(self, conversation_id):
-        self._check()
-        self.paused.discard(conversation_id)
-        self.resumed.append(conversation_id)
-
-    async def say(self, conversation_id, action):
-        self._check()
-        return [BotReply("Welcome back.")]
-
-
-@pytest.fixture
-def hub():
-    return EventHub()
-
-
-@pytest.fixture
-def rasa(handoffs):
-    return ScriptedRasa(handoffs)
-
-
-@pytest.fixture
-def agents(engine):
-    return AgentStore(engine)
-
-
-@pytest.fixture
-def chat(engine, handoffs, rasa, hub, agents):
-    return ChatService(ConversationStore(engine), handoffs, rasa, hub, agents, fake_detector(), max_message_chars=2000)
 
 
 async def test_bot_turn_stores_both_sides_with_annotations(chat):
@@ -107,8 +44,9 @@ async def test_dead_rasa_hands_off_and_keeps_the_message(chat, rasa, handoffs, h
         result = await chat.customer_message(conversation.id, "my order never came")
         assert result.handoff is not None and result.handoff.reason is HandoffReason.BOT_UNAVAILABLE
         events = [agents_feed.queue.get_nowait() for _ in range(agents_feed.queue.qsize())]
-    assert [m.sender for m in result.messages] == [Sender.CUSTOMER, Sender.SYSTEM]
-    assert "unavailable" in result.messages[1].text
+    # the bot is down and no agent is online: the customer is told both, and offered an offline message
+    assert [m.sender for m in result.messages] == [Sender.CUSTOMER, Sender.SYSTEM, Sender.SYSTEM]
+    assert "unavailable" in result.messages[1].text and result.messages[2].data["offline_form"] is True
     assert [m.text for m in await chat.history(conversation.id)][0] == "my order never came"
     assert any(e["type"] == "handoff" for e in events)
     # the next message goes to the queue, not to the dead bot
@@ -116,7 +54,7 @@ async def test_dead_rasa_hands_off_and_keeps_the_message(chat, rasa, handoffs, h
     assert [m.sender for m in again.messages] == [Sender.CUSTOMER] and again.handoff.id == result.handoff.id
 
 
-async def test_full_handoff_round_trip(chat, rasa, agents, hub):
+async def test_full_handoff_round_trip(chat, desk, rasa, agents, hub, handoffs):
     agent = await agents.create("alice", "secret-pw", display_name="Alice")
     conversation, _ = await chat.start()
     await chat.customer_message(conversation.id, "where is my parcel?")
@@ -128,48 +66,52 @@ async def test_full_handoff_round_trip(chat, rasa, agents, hub):
     assert rasa.sent == ["where is my parcel?", "I want a person"]  # not sent to the bot
     assert waiting.messages[0].sender is Sender.CUSTOMER
 
-    view = (await chat.open_handoffs())[0]
+    view = (await desk.open_views())[0]
     assert view.summary == "still there?" and view.handoff.id == handoff.id
 
     async with hub.subscribe(conversation_topic(conversation.id)) as customer_feed:
-        await chat.claim(handoff.id, agent)
-        reply = await chat.agent_message(handoff.id, agent, "Hi, Alice here.")
+        await desk.claim(handoff.id, agent)
+        reply = await desk.agent_message(handoff.id, agent, "Hi, Alice here.")
         received = [customer_feed.queue.get_nowait()["message"] for _ in range(customer_feed.queue.qsize())]
     assert [m["sender"] for m in received] == ["system", "agent"]
     assert received[1]["text"] == "Hi, Alice here." and received[1]["seq"] == reply.seq
 
-    resolved, messages = await chat.resolve(handoff.id, agent)
-    assert resolved.status is HandoffStatus.RESOLVED
-    assert [m.sender for m in messages] == [Sender.SYSTEM, Sender.BOT] and messages[1].text == "Welcome back."
+    resolved, messages = await desk.resolve(handoff.id, agent, note="told them the tracking number")
+    assert resolved.status is HandoffStatus.RESOLVED and resolved.note == "told them the tracking number"
+    assert resolved.first_reply_at is not None
+    assert [m.sender for m in messages] == [Sender.SYSTEM, Sender.BOT]
+    assert messages[1].data["rating_request"] == handoff.id
     assert rasa.resumed == [conversation.id]
     after = await chat.customer_message(conversation.id, "how do I reset my password")
     assert after.handoff is None and after.messages[1].sender is Sender.BOT
 
-    transcript = await chat.transcript(handoff.id)
+    transcript = await chat.history(conversation.id)
     assert [m.seq for m in transcript] == list(range(1, len(transcript) + 1))
+    _, events = await handoffs.history(conversation.id)
+    assert [e.kind.value for e in events] == ["queued", "assigned", "first_reply", "resolved"]
 
 
-async def test_only_the_claiming_agent_may_reply_or_resolve(chat, agents):
+async def test_only_the_claiming_agent_may_reply_or_resolve(chat, desk, agents):
     alice = await agents.create("alice", "secret-pw")
     bob = await agents.create("bob", "secret-pw")
     conversation, _ = await chat.start()
     handoff = (await chat.customer_message(conversation.id, "a person please")).handoff
     with pytest.raises(InvalidHandoffTransition):
-        await chat.agent_message(handoff.id, alice, "not claimed yet")
-    await chat.claim(handoff.id, alice)
+        await desk.agent_message(handoff.id, alice, "not claimed yet")
+    await desk.claim(handoff.id, alice)
     with pytest.raises(InvalidHandoffTransition):
-        await chat.claim(handoff.id, bob)
+        await desk.claim(handoff.id, bob)
     with pytest.raises(InvalidHandoffTransition):
-        await chat.resolve(handoff.id, bob)
+        await desk.resolve(handoff.id, bob)
 
 
-async def test_resolve_while_rasa_is_down_resumes_the_bot_on_the_next_message(chat, rasa, agents):
+async def test_resolve_while_rasa_is_down_resumes_the_bot_on_the_next_message(chat, desk, rasa, agents):
     alice = await agents.create("alice", "secret-pw")
     conversation, _ = await chat.start()
     handoff = (await chat.customer_message(conversation.id, "a person please")).handoff
-    await chat.claim(handoff.id, alice)
+    await desk.claim(handoff.id, alice)
     rasa.down = True
-    resolved, messages = await chat.resolve(handoff.id, alice)
+    resolved, messages = await desk.resolve(handoff.id, alice)
     assert resolved.status is HandoffStatus.RESOLVED and [m.sender for m in messages] == [Sender.SYSTEM]
     rasa.down = False
     result = await chat.customer_message(conversation.id, "where is my parcel?")

@@ -1,0 +1,41 @@
+"""Writing to a conversation and telling whoever watches it: the one way messages and live events go out.
+
+Messages are stored first (they get their sequence number there) and then published; events that
+are not worth keeping (typing, queue position) are only published.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faqbot.conversations import ConversationStore, EventHub, Message, Sender
+from faqbot.conversations.hub import AGENTS_TOPIC, conversation_topic
+from handoff import Handoff
+
+
+class Messenger:
+    def __init__(self, conversations: ConversationStore, hub: EventHub) -> None:
+        self._conversations = conversations
+        self._hub = hub
+
+    async def append(self, conversation_id: str, sender: Sender, text: str, data: dict[str, Any],
+                     *, to_agents: bool = False) -> Message:
+        message = await self._conversations.append(conversation_id, sender, text, data)
+        event = {"type": "message", "message": message.to_json()}
+        self._hub.publish(conversation_topic(conversation_id), event)
+        if to_agents:
+            self._hub.publish(AGENTS_TOPIC, event)
+        return message
+
+    def handoff_changed(self, handoff: Handoff, **extra: Any) -> None:
+        """Tell the agents' consoles the queue changed."""
+        self._hub.publish(AGENTS_TOPIC, {"type": "handoff", "handoff_id": handoff.id,
+                                         "conversation_id": handoff.conversation_id,
+                                         "status": handoff.status.value, "agent_id": handoff.agent_id, **extra})
+
+    def to_agents(self, event: dict[str, Any]) -> None:
+        self._hub.publish(AGENTS_TOPIC, event)
+
+    def live(self, conversation_id: str, event: dict[str, Any]) -> None:
+        """A passing event (typing, queue position) for everyone watching the conversation."""
+        self._hub.publish(conversation_topic(conversation_id), event)
