@@ -96,6 +96,7 @@ class HandoffDesk:
         self._policy = policy
         self._connections = ConnectionTracker()
         self._breached: set[str] = set()
+        self._away_by_disconnect: set[str] = set()  # back online when they reconnect
         self._last_queue_update: dt.datetime | None = None
 
     @property
@@ -283,24 +284,32 @@ class HandoffDesk:
     # -- presence --------------------------------------------------------------------------------
 
     async def console_connected(self, agent: Agent) -> None:
-        """An agent opened the console: they are online (unless they chose away, which they keep)."""
+        """An agent opened the console: online again, unless they had chosen to be away."""
         self._connections.connected(agent.id)
         current = await self._agents.by_id(agent.id)
-        if current and current.presence is Presence.OFFLINE:
+        if current is None:
+            return
+        if current.presence is Presence.OFFLINE or (current.presence is Presence.AWAY
+                                                     and agent.id in self._away_by_disconnect):
+            self._away_by_disconnect.discard(agent.id)
             await self.set_presence(current, Presence.ONLINE)
-        elif current and current.presence is Presence.AWAY:
-            self._messenger.to_agents({"type": "presence", "agent_id": agent.id, "presence": "away"})
 
     async def console_disconnected(self, agent: Agent) -> None:
         """The agent's last console closed: away; their conversations wait for them for the grace period."""
-        if self._connections.disconnected(agent.id):
-            current = await self._agents.by_id(agent.id)
-            if current and current.presence is Presence.ONLINE:
-                await self._agents.set_presence(agent.id, Presence.AWAY)
-            self._messenger.to_agents({"type": "presence", "agent_id": agent.id, "presence": "away",
-                                       "disconnected": True})
+        if not self._connections.disconnected(agent.id):
+            return
+        current = await self._agents.by_id(agent.id)
+        if current is None or current.presence is Presence.OFFLINE:
+            return
+        if current.presence is Presence.ONLINE:
+            self._away_by_disconnect.add(agent.id)
+        await self._agents.set_presence(agent.id, Presence.AWAY, restart_clock=True)  # the grace period starts
+        self._messenger.to_agents({"type": "presence", "agent_id": agent.id, "presence": "away",
+                                   "disconnected": True})
 
     async def set_presence(self, agent: Agent, presence: Presence) -> None:
+        """The agent's own choice (or coming back online)."""
+        self._away_by_disconnect.discard(agent.id)
         await self._agents.set_presence(agent.id, presence)
         self._messenger.to_agents({"type": "presence", "agent_id": agent.id, "presence": presence.value})
         if presence is Presence.OFFLINE:
@@ -313,6 +322,7 @@ class HandoffDesk:
         for agent in await self._agents.all():
             if agent.presence is Presence.ONLINE:
                 await self._agents.set_presence(agent.id, Presence.AWAY, only_if=Presence.ONLINE)
+                self._away_by_disconnect.add(agent.id)
 
     # -- time ------------------------------------------------------------------------------------
 
@@ -338,6 +348,7 @@ class HandoffDesk:
             log.info("agent %s stayed away past the grace period; their conversations go back to the queue",
                      agent.username)
             await self._agents.set_presence(agent.id, Presence.OFFLINE, only_if=Presence.AWAY)
+            self._away_by_disconnect.discard(agent.id)
             self._messenger.to_agents({"type": "presence", "agent_id": agent.id, "presence": "offline"})
             for handoff in await self._handoffs.assigned_to(agent.id):
                 try:

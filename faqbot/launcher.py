@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import httpx
@@ -120,20 +120,14 @@ class Stack:
         return open(self.log_dir / f"{name}.log", "ab")
 
     def web_env(self) -> dict[str, str]:
-        s = self.settings
+        """The web service's environment: every setting as FAQBOT_<NAME>, pointing at this stack's Rasa."""
+        settings = {f"FAQBOT_{f.name.upper()}": str(getattr(self.settings, f.name)) for f in fields(Settings)}
         return {
             **os.environ,
             "HF_HUB_OFFLINE": "1",
             "TOKENIZERS_PARALLELISM": "false",
-            "FAQBOT_HOST": s.host,
-            "FAQBOT_PORT": str(s.port),
-            "FAQBOT_DATA_DIR": str(s.data_dir),
+            **settings,
             "FAQBOT_RASA_URL": self.rasa_url,
-            "FAQBOT_ACTION_TOKEN": s.action_token,
-            "FAQBOT_DATABASE_URL": s.database_url,
-            "FAQBOT_KB_DIR": str(s.kb_dir),
-            "FAQBOT_BOOTSTRAP_AGENT": s.bootstrap_agent,
-            "FAQBOT_EMBEDDING_MODEL": s.embedding_model,
         }
 
     def start_rasa(self, model: Path) -> None:

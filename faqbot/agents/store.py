@@ -135,10 +135,15 @@ class AgentStore:
                 await conn.execute(agents_table.update().where(agents_table.c.id == agent_id).values(**values))
         return await self.by_id(agent_id)
 
-    async def set_presence(self, agent_id: str, presence: Presence, *, only_if: Presence | None = None) -> bool:
-        """Change an agent's presence (optionally only from `only_if`); True if it changed."""
-        stmt = agents_table.update().where(agents_table.c.id == agent_id).where(
-            agents_table.c.presence != presence.value)
+    async def set_presence(self, agent_id: str, presence: Presence, *, only_if: Presence | None = None,
+                           restart_clock: bool = False) -> bool:
+        """Change an agent's presence (optionally only from `only_if`); True if it changed.
+
+        `restart_clock` also restamps `presence_since` when the presence stays the same.
+        """
+        stmt = agents_table.update().where(agents_table.c.id == agent_id)
+        if not restart_clock:
+            stmt = stmt.where(agents_table.c.presence != presence.value)
         if only_if is not None:
             stmt = stmt.where(agents_table.c.presence == only_if.value)
         async with self._engine.begin() as conn:

@@ -59,14 +59,17 @@ async def test_a_disconnected_agent_keeps_conversations_for_the_grace_period(cha
     assert (await agents.by_id(alice.id)).presence is Presence.AWAY
     await desk.sweep()
     assert (await handoffs.get(handoff.id)).agent_id == alice.id  # within the grace period
-    await desk.console_connected(alice)  # back in time: nothing changed... but she stays away until she says so
-    await desk.set_presence(alice, Presence.ONLINE)
+    await desk.console_connected(alice)  # back in time: online again, nothing changed
+    assert (await agents.by_id(alice.id)).presence is Presence.ONLINE
     await desk.console_disconnected(alice)
     object.__setattr__(policy, "grace_seconds", 0.0)
     await desk.sweep()
     back = await handoffs.get(handoff.id)
     assert back.status is HandoffStatus.QUEUED and back.agent_id is None
     assert (await agents.by_id(alice.id)).presence is Presence.OFFLINE
+    await desk.set_presence(alice, Presence.AWAY)  # chosen away: stays away when the console reconnects
+    await desk.console_connected(alice)
+    assert (await agents.by_id(alice.id)).presence is Presence.AWAY
     _, events = await handoffs.history(handoff.conversation_id)
     assert events[-1].kind.value == "requeued" and events[-1].detail == {"why": "agent disconnected"}
 
