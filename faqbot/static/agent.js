@@ -100,9 +100,9 @@
     target = data.first_reply_target_seconds;
     renderQueue();
     if (selected) {
-      const h = handoffs.find((x) => x.id === selected);
-      if (h) updateToolbar(h);
-      else updateToolbar((await api("GET", "/api/agent/handoffs/" + encodeURIComponent(selected))).handoff);
+      const detail = await api("GET", "/api/agent/handoffs/" + encodeURIComponent(selected));
+      updateToolbar(Object.assign({}, detail.handoff, handoffs.find((x) => x.id === selected) || {}));
+      renderHistory(detail.history);
     }
   }
 
@@ -374,8 +374,14 @@
         if (event.agent_id === me.id && !event.disconnected) $("presence").value = event.presence;
         refreshTeam().catch(() => {});
       }
-      if (event.type === "message" && !handoffs.some((x) => x.conversation_id === event.message.conversation_id)) {
-        refreshQueue().catch(() => {});
+      if (event.type === "message") {
+        const m = event.message;
+        const h = handoffs.find((x) => x.conversation_id === m.conversation_id);
+        if (!h) refreshQueue().catch(() => {});
+        else if (m.sender === "customer" && !(m.data && m.data.payload)) {
+          h.summary = m.text.length > 140 ? m.text.slice(0, 139) + "…" : m.text;  // the issue's latest line
+          renderQueue();
+        }
       }
     };
     ws.onclose = (ev) => { if (ev.code !== 4401) setTimeout(connect, 1000); };
