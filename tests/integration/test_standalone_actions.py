@@ -21,7 +21,8 @@ def test_actions_run_under_the_rasa_sdk_server(tmp_path):
         names = {a["name"] for a in httpx.get(f"{url}/actions").json()}
         assert names == {"action_answer_from_kb", "action_handoff", "action_decline_handoff",
                          "action_reject_answer", "action_record_feedback", "action_acknowledge_complaint",
-                         "action_fallback", "action_welcome_back", "action_validate_slot_mappings"}
+                         "action_fallback", "action_welcome_back", "action_thank_for_rating",
+                         "action_validate_slot_mappings"}
         call = {"next_action": "action_answer_from_kb", "sender_id": "s1", "version": "3.6.21", "domain": {},
                 "tracker": {"sender_id": "s1", "slots": {}, "paused": False, "events": [],
                             "latest_message": {"text": "我的退款什么时候到账？", "intent": {"name": "ask_question"}},
