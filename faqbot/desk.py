@@ -392,23 +392,33 @@ class HandoffDesk:
 
     # -- what the console shows ------------------------------------------------------------------
 
-    async def view(self, handoff: Handoff, queue_ids: list[str] | None = None) -> HandoffView:
-        conversation = await self._conversations.get(handoff.conversation_id)
-        messages = await self._conversations.messages(handoff.conversation_id)
-        customer_texts = [m.text for m in messages if m.sender is Sender.CUSTOMER and not m.data.get("payload")]
-        summary = customer_texts[-1] if customer_texts else ""
-        if len(summary) > 140:
-            summary = summary[:139] + "…"
-        agent = await self._agents.by_id(handoff.agent_id) if handoff.agent_id else None
-        waited = handoff.waited_seconds(handoff.resolved_at or utcnow())
-        position = queue_ids.index(handoff.id) + 1 if queue_ids and handoff.id in queue_ids else None
-        return HandoffView(handoff, summary, agent.display_name if agent else None, conversation.page_url,
-                           contact_from(messages), waited > self._policy.first_reply_target_seconds, waited,
-                           position)
+    async def view(self, handoff: Handoff) -> HandoffView:
+        queue_ids = [h.id for h in await self._handoffs.queued()] if handoff.status is HandoffStatus.QUEUED else []
+        return (await self._views([handoff], queue_ids))[0]
 
     async def views(self, handoffs: list[Handoff]) -> list[HandoffView]:
-        queue_ids = [h.id for h in handoffs if h.status is HandoffStatus.QUEUED]
-        return [await self.view(h, queue_ids) for h in handoffs]
+        """Views of many handoffs with a fixed number of queries (the console reloads the queue often)."""
+        return await self._views(handoffs, [h.id for h in handoffs if h.status is HandoffStatus.QUEUED])
+
+    async def _views(self, handoffs: list[Handoff], queue_ids: list[str]) -> list[HandoffView]:
+        conversation_ids = {h.conversation_id for h in handoffs}
+        conversations = await self._conversations.get_many(conversation_ids)
+        written = await self._conversations.customer_messages(conversation_ids)
+        names = {a.id: a.display_name for a in await self._agents.all()}
+        now = utcnow()
+        views = []
+        for handoff in handoffs:
+            said = [m.text for m in written[handoff.conversation_id] if not m.data.get("payload")]
+            summary = said[-1] if said else ""
+            if len(summary) > 140:
+                summary = summary[:139] + "…"
+            waited = handoff.waited_seconds(handoff.resolved_at or now)
+            position = queue_ids.index(handoff.id) + 1 if handoff.id in queue_ids else None
+            views.append(HandoffView(
+                handoff, summary, names.get(handoff.agent_id or ""),
+                conversations[handoff.conversation_id].page_url, contact_from(written[handoff.conversation_id]),
+                waited > self._policy.first_reply_target_seconds, waited, position))
+        return views
 
     async def open_views(self) -> list[HandoffView]:
         return await self.views(await self._handoffs.open_handoffs())

@@ -6,6 +6,7 @@ so they are gap-free and unique per conversation even with several writers.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,10 +83,25 @@ class ConversationStore:
             ).first()
         if row is None:
             raise ConversationNotFound(conversation_id)
-        return Conversation(
-            id=row.id, token_hash=row.token_hash, created_at=row.created_at, last_seq=row.last_seq,
-            language=row.language, page_url=row.page_url, needs_bot_resume=bool(row.needs_bot_resume),
-        )
+        return _conversation(row)
+
+    async def get_many(self, conversation_ids: Collection[str]) -> dict[str, Conversation]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(conversations_table)
+                                       .where(conversations_table.c.id.in_(list(conversation_ids))))).all()
+        return {row.id: _conversation(row) for row in rows}
+
+    async def customer_messages(self, conversation_ids: Collection[str]) -> dict[str, list[Message]]:
+        """What the customers of these conversations wrote, oldest first, in one query."""
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(
+                select(messages_table).where(messages_table.c.conversation_id.in_(list(conversation_ids)))
+                .where(messages_table.c.sender == Sender.CUSTOMER.value)
+                .order_by(messages_table.c.conversation_id, messages_table.c.seq))).all()
+        found: dict[str, list[Message]] = {cid: [] for cid in conversation_ids}
+        for row in rows:
+            found[row.conversation_id].append(_message(row))
+        return found
 
     async def update(self, conversation_id: str, **values: Any) -> None:
         async with self._engine.begin() as conn:
@@ -210,6 +226,13 @@ def _answer_stats(answers: list[Message]) -> list[AnswerStats]:
     for article_id, values in scores.items():
         by_article[article_id].mean_score = round(sum(values) / len(values), 4)
     return sorted(by_article.values(), key=lambda s: (-s.not_helpful, -s.answered, s.article_id))
+
+
+def _conversation(row) -> Conversation:
+    return Conversation(
+        id=row.id, token_hash=row.token_hash, created_at=row.created_at, last_seq=row.last_seq,
+        language=row.language, page_url=row.page_url, needs_bot_resume=bool(row.needs_bot_resume),
+    )
 
 
 def _message(row) -> Message:
