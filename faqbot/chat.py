@@ -172,20 +172,13 @@ class ChatService:
         messages = [customer]
         await self._record_feedback(customer, replies)
         for reply in replies:
-            messages.append(await self._append_bot_reply(conversation_id, reply, nlu))
+            messages.append(await self._messenger.bot_reply(conversation_id, reply, turn.intent, turn.confidence))
         handoff = await self._handoffs.open_for(conversation_id)
         if handoff is not None:  # the bot just handed off (there was no open handoff before this turn)
             await self._desk.handoff_started(handoff)
             messages.extend(await self._conversations.messages(conversation_id, after=messages[-1].seq))
             handoff = await self._handoffs.get(handoff.id)
         return TurnResult(messages, handoff)
-
-    async def _append_bot_reply(self, conversation_id: str, reply: BotReply, nlu: dict[str, Any]) -> Message:
-        data: dict[str, Any] = {"intent": nlu["intent"], "confidence": nlu["confidence"]}
-        if reply.buttons:
-            data["buttons"] = reply.buttons
-        data.update(reply.custom)
-        return await self._append(conversation_id, Sender.BOT, reply.text, data)
 
     async def _hand_off_without_bot(self, conversation_id: str, customer: Message, language: str) -> TurnResult:
         handoff, _ = await self._handoffs.request(

@@ -20,7 +20,7 @@ from faqbot.conversations.contact import contact_from
 from faqbot.errors import InvalidMessage
 from faqbot.messenger import Messenger
 from faqbot.presence import ConnectionTracker
-from faqbot.rasa_gateway import BotReply, RasaGateway, RasaUnavailable
+from faqbot.rasa_gateway import RasaGateway, RasaUnavailable
 from faqbot.texts import service_text
 from handoff import Handoff, HandoffService, HandoffStatus, InvalidHandoffTransition
 from handoff.hours import OpeningHours
@@ -181,7 +181,7 @@ class HandoffDesk:
                                                  to_agents=True)]
         try:
             for reply in await self._rasa.say(conversation_id, THANK_FOR_RATING):
-                messages.append(await self._bot_reply(conversation_id, reply))
+                messages.append(await self._messenger.bot_reply(conversation_id, reply))
         except RasaUnavailable as exc:
             log.error("could not thank for the rating: %s", exc, extra={"conversation_id": conversation_id})
         self._messenger.handoff_changed(handoff, rated=score)
@@ -273,7 +273,7 @@ class HandoffDesk:
             await self._resume_bot(conversation_id, strict=True)
             for reply in await self._rasa.say(conversation_id, WELCOME_BACK):
                 extra = {"rating_request": handoff.id} if reply.custom.get("rating_request") else {}
-                messages.append(await self._bot_reply(conversation_id, reply, extra))
+                messages.append(await self._messenger.bot_reply(conversation_id, reply, **extra))
         except RasaUnavailable as exc:
             log.error("could not give the conversation back to Rasa: %s", exc,
                       extra={"conversation_id": conversation_id})
@@ -466,14 +466,6 @@ class HandoffDesk:
                                      {"event": "requeued", "handoff_id": handoff.id}, to_agents=True)
         self._messenger.handoff_changed(handoff)
         await self.dispatch()
-
-    async def _bot_reply(self, conversation_id: str, reply: BotReply, extra: dict[str, Any] | None = None) -> Message:
-        data: dict[str, Any] = {"intent": None, "confidence": None}
-        if reply.buttons:
-            data["buttons"] = reply.buttons
-        data.update(reply.custom)
-        data.update(extra or {})
-        return await self._messenger.append(conversation_id, Sender.BOT, reply.text, data)
 
     async def _resume_bot(self, conversation_id: str, *, strict: bool = False) -> None:
         try:

@@ -10,6 +10,7 @@ from typing import Any
 
 from faqbot.conversations import ConversationStore, EventHub, Message, Sender
 from faqbot.conversations.hub import AGENTS_TOPIC, conversation_topic
+from faqbot.rasa_gateway import BotReply
 from handoff import Handoff
 
 
@@ -26,6 +27,16 @@ class Messenger:
         if to_agents:
             self._hub.publish(AGENTS_TOPIC, event)
         return message
+
+    async def bot_reply(self, conversation_id: str, reply: BotReply, intent: str | None = None,
+                        confidence: float | None = None, **extra: Any) -> Message:
+        """Store one of the bot's replies with what the bot read from the customer's turn."""
+        data: dict[str, Any] = {"intent": intent, "confidence": confidence}
+        if reply.buttons:
+            data["buttons"] = reply.buttons
+        data.update(reply.custom)
+        data.update(extra)
+        return await self.append(conversation_id, Sender.BOT, reply.text, data)
 
     def handoff_changed(self, handoff: Handoff, **extra: Any) -> None:
         """Tell the agents' consoles the queue changed."""
