@@ -163,3 +163,57 @@ def test_pages_and_health_are_served(client):
     assert "iframe" in client.get("/widget.js").text
     health = client.get("/healthz").json()
     assert health["published_articles"] == 80 and health["rasa_ready"] is False
+
+
+def test_handoff_desk_endpoints_refuse_bad_requests_clearly(client):
+    cid, auth = start(client)
+    assert error_code(client.post(f"/api/conversations/{cid}/rating", json={"score": 4}, headers=auth)) == \
+        "invalid_handoff_state"  # nothing to rate yet
+    assert error_code(client.post(f"/api/conversations/{cid}/ticket", json={"message": "hi", "email": "a@b.co"},
+                                  headers=auth)) == "invalid_handoff_state"  # not waiting for anyone
+    assert client.post(f"/api/conversations/{cid}/leave", headers=auth).json() == {"handoff": None}
+    assert client.post(f"/api/conversations/{cid}/ticket", json={"message": "hi", "email": "not-an-email"},
+                       headers=auth).status_code == 422
+    alice = login(client)
+    assert error_code(client.put("/api/agent/me/presence", json={"presence": "asleep"}, headers=alice)) == \
+        "invalid_request"
+    assert client.post("/api/agent/handoffs/missing/transfer", json={"agent_id": "x"},
+                       headers=alice).status_code == 409  # no such agent is checked before the handoff
+
+
+def test_agent_accounts_profiles_and_canned_replies(client):
+    alice = login(client)
+    created = client.post("/api/agent/agents", json={"username": "sam", "password": "sam-pw", "skills": ["Shipping"],
+                                                     "languages": ["en"], "max_concurrent": 2}, headers=alice)
+    assert created.status_code == 201
+    assert (created.json()["agent"]["skills"], created.json()["agent"]["presence"]) == (["shipping"], "offline")
+    assert client.post("/api/agent/agents", json={"username": "sam", "password": "x-pw-2"},
+                       headers=alice).status_code == 409
+    sam = login(client, "sam", "sam-pw")
+    assert client.post("/api/agent/agents", json={"username": "eve", "password": "eve-pw"},
+                       headers=sam).status_code == 403  # only admins manage accounts
+    assert client.put("/api/agent/me/presence", json={"presence": "away"}, headers=sam).json()["agent"][
+        "presence"] == "away"
+    team = {a["username"]: a for a in client.get("/api/agent/team", headers=alice).json()["agents"]}
+    assert team["sam"]["presence"] == "away" and team["sam"]["max_concurrent"] == 2
+
+    saved = client.post("/api/agent/canned", json={"title": "Greeting", "text": "Hi, how can I help?",
+                                                    "language": "en"}, headers=sam)
+    assert saved.status_code == 201
+    replies = client.get("/api/agent/canned", headers=alice).json()["replies"]
+    assert [(r["title"], r["text"]) for r in replies] == [("Greeting", "Hi, how can I help?")]
+    assert client.delete(f"/api/agent/canned/{replies[0]['id']}", headers=alice).status_code == 204
+    assert error_code(client.delete(f"/api/agent/canned/{replies[0]['id']}", headers=alice)) == \
+        "canned_reply_not_found"
+
+
+def test_agent_conversation_socket_needs_a_session_and_a_real_handoff(client):
+    with pytest.raises(WebSocketDisconnect) as info:
+        with client.websocket_connect("/api/agent/handoffs/x/events?token=wrong") as ws:
+            ws.receive_json()
+    assert info.value.code == 4401
+    token = login(client)["Authorization"].split()[1]
+    with pytest.raises(WebSocketDisconnect) as info:
+        with client.websocket_connect(f"/api/agent/handoffs/missing/events?token={token}") as ws:
+            ws.receive_json()
+    assert info.value.code == 4404
