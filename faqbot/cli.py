@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--display-name")
     create.add_argument("--role", default="agent", choices=("agent", "editor", "admin"))
     create.add_argument("--password", help="prompted for when omitted")
+    create.add_argument("--skills", default="", help="comma-separated KB categories, e.g. shipping,refunds (none: any)")
+    create.add_argument("--languages", default="", help="comma-separated, e.g. en,zh (none: any)")
+    create.add_argument("--max-concurrent", type=int, default=3)
+    create.add_argument("--auto-assign", action="store_true", help="give this agent queued conversations unasked")
 
     args = parser.parse_args(argv)
     if args.command == "eval":
@@ -107,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
                                label_col=args.label_col, base_model=settings.embedding_model), indent=2))
     elif args.command == "agent":
         password = args.password or getpass.getpass("password: ")
-        asyncio.run(_create_agent(settings, args.username, password, args.display_name, args.role))
+        profile = {"skills": _csv(args.skills), "languages": _csv(args.languages),
+                   "max_concurrent": args.max_concurrent, "auto_assign": args.auto_assign}
+        asyncio.run(_create_agent(settings, args.username, password, args.display_name, args.role, profile))
     return 0
 
 
@@ -214,21 +220,26 @@ async def _build_index(settings: Settings) -> None:
     await core.aclose()
 
 
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 async def _create_agent(settings: Settings, username: str, password: str, display_name: str | None,
-                        role: str) -> None:
+                        role: str, profile: dict) -> None:
     from faqbot.agents import AgentStore
     from faqbot.db import make_engine, migrate
 
     engine = make_engine(settings.resolved_database_url)
     await migrate(engine)
     try:
-        agent = await AgentStore(engine).create(username, password, display_name=display_name, role=role)
+        agent = await AgentStore(engine).create(username, password, display_name=display_name, role=role, **profile)
     except Exception as exc:  # duplicate username, bad password...
         print(f"could not create agent: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
     finally:
         await engine.dispose()
-    print(f"created {agent.role} '{agent.username}'")
+    print(f"created {agent.role} '{agent.username}' (skills: {', '.join(agent.skills) or 'any'}; "
+          f"languages: {', '.join(agent.languages) or 'any'}; up to {agent.max_concurrent} at once)")
 
 
 if __name__ == "__main__":

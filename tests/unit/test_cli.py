@@ -14,9 +14,10 @@ def faqbot(*args: str, data_dir) -> subprocess.CompletedProcess:
 
 
 def test_agent_create_then_login(tmp_path):
-    created = faqbot("agent", "create", "bob", "--password", "bob-secret", "--display-name", "Bob", data_dir=tmp_path)
+    created = faqbot("agent", "create", "bob", "--password", "bob-secret", "--display-name", "Bob",
+                     "--skills", "shipping, refunds", "--languages", "zh", "--max-concurrent", "2", data_dir=tmp_path)
     assert created.returncode == 0, created.stderr
-    assert "created agent 'bob'" in created.stdout
+    assert "created agent 'bob' (skills: refunds, shipping; languages: zh; up to 2 at once)" in created.stdout
 
     async def login():
         engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'faqbot.db'}")
@@ -27,6 +28,8 @@ def test_agent_create_then_login(tmp_path):
 
     agent, token = asyncio.run(login())
     assert agent.display_name == "Bob" and token
+    assert (agent.skills, agent.languages, agent.max_concurrent, agent.auto_assign) == (
+        ("refunds", "shipping"), ("zh",), 2, False)
 
     duplicate = faqbot("agent", "create", "bob", "--password", "other-pw", data_dir=tmp_path)
     assert duplicate.returncode == 2 and "could not create agent" in duplicate.stderr
