@@ -201,13 +201,20 @@ class HandoffDesk:
         return None
 
     async def queue_status(self, handoff: Handoff) -> QueueStatus:
-        queued = await self._handoffs.queued()
-        ids = [h.id for h in queued]
-        position = ids.index(handoff.id) + 1 if handoff.id in ids else 0
-        servers = [c for c in await self._candidates()
-                   if c.online and matches(c, handoff.category, handoff.language)]
-        eta = estimated_wait_seconds(max(position, 1), len(servers), await self._handoffs.recent_handle_seconds())
-        return QueueStatus(position, len(ids), eta, len(servers))
+        return (await self._queue_statuses([handoff]))[handoff.id]
+
+    async def _queue_statuses(self, handoffs: list[Handoff]) -> dict[str, QueueStatus]:
+        """Place in the queue and expected wait of each handoff, reading the queue and the team once."""
+        ids = [h.id for h in await self._handoffs.queued()]
+        candidates = [c for c in await self._candidates() if c.online]
+        handled = await self._handoffs.recent_handle_seconds()
+        statuses = {}
+        for handoff in handoffs:
+            position = ids.index(handoff.id) + 1 if handoff.id in ids else 0
+            servers = sum(1 for c in candidates if matches(c, handoff.category, handoff.language))
+            eta = estimated_wait_seconds(max(position, 1), servers, handled)
+            statuses[handoff.id] = QueueStatus(position, len(ids), eta, servers)
+        return statuses
 
     # -- agents ----------------------------------------------------------------------------------
 
@@ -386,9 +393,10 @@ class HandoffDesk:
                 self._messenger.handoff_changed(handoff, breached=True)
 
     async def _tell_waiting_customers(self) -> None:
-        for handoff in await self._handoffs.queued():
-            status = await self.queue_status(handoff)
-            self._messenger.live(handoff.conversation_id, {"type": "queue", **status.to_json()})
+        queued = await self._handoffs.queued()
+        statuses = await self._queue_statuses(queued)
+        for handoff in queued:
+            self._messenger.live(handoff.conversation_id, {"type": "queue", **statuses[handoff.id].to_json()})
 
     # -- what the console shows ------------------------------------------------------------------
 
