@@ -148,7 +148,7 @@ class ChatService:
         metadata = {"language": language, "frustration": assessment.to_json()}
         try:
             if conversation.needs_bot_resume:
-                await self._resume_bot(conversation_id)
+                await self._desk.resume_bot(conversation_id, strict=True)
             said = customer.data.get("payload") or customer.text
             replies = await self._rasa.send(conversation_id, said, metadata=metadata)
             turn = await self._rasa.latest_turn(conversation_id)
@@ -156,7 +156,7 @@ class ChatService:
                 # Rasa still thinks an agent has the conversation (e.g. a restart during hand-back)
                 log.warning("bot was paused without an open handoff; resuming",
                             extra={"conversation_id": conversation_id})
-                await self._resume_bot(conversation_id)
+                await self._desk.resume_bot(conversation_id, strict=True)
                 replies = await self._rasa.send(conversation_id, said, metadata=metadata)
                 turn = await self._rasa.latest_turn(conversation_id)
             if not replies and not turn.paused:
@@ -191,10 +191,6 @@ class ChatService:
         await self._desk.handoff_started(handoff)
         later = await self._conversations.messages(conversation_id, after=notice.seq)
         return TurnResult([customer, notice, *later], await self._handoffs.get(handoff.id))
-
-    async def _resume_bot(self, conversation_id: str) -> None:
-        await self._rasa.resume(conversation_id)
-        await self._conversations.update(conversation_id, needs_bot_resume=False)
 
     async def _append(self, conversation_id: str, sender: Sender, text: str, data: dict[str, Any],
                       *, to_agents: bool = False) -> Message:

@@ -163,7 +163,7 @@ class HandoffDesk:
             handoff = await self._handoffs.get(handoff.id)
             await self._messenger.append(conversation_id, Sender.SYSTEM, service_text("customer_left", language),
                                          {"event": "customer_left", "handoff_id": handoff.id}, to_agents=True)
-            await self._resume_bot(conversation_id)
+            await self.resume_bot(conversation_id)
             self._messenger.handoff_changed(handoff)
         elif handoff.status is HandoffStatus.ASSIGNED:
             await self._messenger.append(conversation_id, Sender.SYSTEM, service_text("customer_left", language),
@@ -277,7 +277,7 @@ class HandoffDesk:
             {"event": "handoff_resolved", "agent": agent.display_name, "handoff_id": handoff.id}, to_agents=True)]
         self._messenger.handoff_changed(handoff)
         try:
-            await self._resume_bot(conversation_id, strict=True)
+            await self.resume_bot(conversation_id, strict=True)
             for reply in await self._rasa.say(conversation_id, WELCOME_BACK):
                 extra = {"rating_request": handoff.id} if reply.custom.get("rating_request") else {}
                 messages.append(await self._messenger.bot_reply(conversation_id, reply, **extra))
@@ -475,7 +475,8 @@ class HandoffDesk:
         self._messenger.handoff_changed(handoff)
         await self.dispatch()
 
-    async def _resume_bot(self, conversation_id: str, *, strict: bool = False) -> None:
+    async def resume_bot(self, conversation_id: str, *, strict: bool = False) -> None:
+        """Un-pause the conversation in Rasa; if Rasa is down, raise (strict) or flag it for the next message."""
         try:
             await self._rasa.resume(conversation_id)
             await self._conversations.update(conversation_id, needs_bot_resume=False)

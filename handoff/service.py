@@ -158,4 +158,4 @@ class HandoffService:
         return await self._store.get(latest.id)
 
     async def set_category(self, handoff_id: str, category: str | None) -> None:
-        await self._store.update(handoff_id, category=category)
+        await self._store.set_category(handoff_id, category)

@@ -188,13 +188,11 @@ class HandoffStore:
                 detail={}))
         return True
 
-    async def update(self, handoff_id: str, **values: Any) -> None:
-        """Set plain fields (category, contact) that are not part of the state machine."""
-        allowed = {"category", "contact", "details"}
-        if not set(values) <= allowed:
-            raise ValueError(f"only {', '.join(sorted(allowed))} can be updated directly")
+    async def set_category(self, handoff_id: str, category: str | None) -> None:
+        """The category is routing data, not part of the state machine."""
         async with self._engine.begin() as conn:
-            await conn.execute(handoffs_table.update().where(handoffs_table.c.id == handoff_id).values(**values))
+            await conn.execute(handoffs_table.update().where(handoffs_table.c.id == handoff_id)
+                               .values(category=category))
 
     async def rate(self, handoff_id: str, score: int, comment: str | None) -> bool:
         """Store the customer's rating of a resolved handoff; a later rating (or comment) replaces it."""
