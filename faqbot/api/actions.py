@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,6 +11,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 
 from faqbot.api.deps import ServicesDep
 from faqbot.api.errors import error_body
+from faqbot.security.compare import same_secret
 
 router = APIRouter(prefix="/actions", tags=["rasa actions"])
 
@@ -29,8 +29,7 @@ async def registered(services: ServicesDep) -> list[dict[str, str]]:
 @router.post("/webhook")
 async def webhook(request: Request, services: ServicesDep, token: str = "") -> JSONResponse:
     """Run one custom action for Rasa: {next_action, tracker, domain} -> {events, responses}."""
-    expected = services.core.settings.action_token
-    if expected and not secrets.compare_digest(token, expected):
+    if not same_secret(token, services.core.settings.action_token):  # required in every mode
         return JSONResponse(error_body("not_authenticated", "wrong or missing action token"), status_code=401)
     try:
         action_call: Any = json.loads(await request.body())

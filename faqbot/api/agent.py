@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, WebSocket
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from faqbot.agents import Agent, AuthenticationFailed, Presence
 from faqbot.agents.canned import CannedReplyNotFound
 from faqbot.api.deps import CurrentAgent, ServicesDep, websocket_services
 from faqbot.api.live import relay
-from faqbot.api.streams import stream_conversation
+from faqbot.api.models import RequestModel
+from faqbot.api.streams import accepted_replay_start, stream_conversation
 from faqbot.conversations import Sender
 from faqbot.conversations.hub import AGENTS_TOPIC
 from faqbot.errors import AccessDenied, ServiceError
@@ -22,29 +23,29 @@ router = APIRouter(prefix="/api/agent", tags=["agent"])
 SUGGESTIONS = 3
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(RequestModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
 
-class ReplyRequest(BaseModel):
+class ReplyRequest(RequestModel):
     text: str
 
 
-class PresenceRequest(BaseModel):
+class PresenceRequest(RequestModel):
     presence: Presence
 
 
-class ResolveRequest(BaseModel):
+class ResolveRequest(RequestModel):
     note: str | None = Field(default=None, max_length=2000, description="what was done, for the record")
     outcome: Literal["resolved", "returned_to_bot"] = "resolved"
 
 
-class TransferRequest(BaseModel):
+class TransferRequest(RequestModel):
     agent_id: str = Field(min_length=1, max_length=64)
 
 
-class AgentProfile(BaseModel):
+class AgentProfile(RequestModel):
     skills: list[str] | None = Field(default=None, description="categories they handle; empty: any")
     languages: list[str] | None = Field(default=None, description="'en', 'zh'; empty: any")
     max_concurrent: int | None = Field(default=None, ge=1, le=50)
@@ -58,7 +59,7 @@ class NewAgent(AgentProfile):
     role: Literal["agent", "editor", "admin"] = "agent"
 
 
-class CannedRequest(BaseModel):
+class CannedRequest(RequestModel):
     title: str = Field(min_length=1, max_length=120)
     text: str = Field(min_length=1, max_length=2000)
     language: Literal["en", "zh"] | None = None
@@ -242,6 +243,8 @@ async def agent_events(websocket: WebSocket, token: str = "") -> None:
 async def conversation_events(websocket: WebSocket, handoff_id: str, token: str = "", after: int = 0) -> None:
     """One conversation live, as the customer sees it: replay after `after`, then stream; typing both ways."""
     services = websocket_services(websocket)
+    if not await accepted_replay_start(websocket, after):
+        return
     agent = await _socket_agent(websocket, token)
     if agent is None:
         return

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, WebSocket
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from faqbot.api.deps import CustomerConversation, ServicesDep, websocket_services
-from faqbot.api.streams import stream_conversation
+from faqbot.api.models import MAX_SQL_INT, RequestModel
+from faqbot.api.streams import accepted_replay_start, stream_conversation
 from faqbot.conversations import ConversationNotFound, Sender
 from faqbot.errors import AccessDenied, InvalidMessage
 from faqbot.wiring import Services
@@ -19,25 +20,25 @@ EmailLike = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@
 router = APIRouter(prefix="/api/conversations", tags=["customer"])
 
 
-class StartRequest(BaseModel):
+class StartRequest(RequestModel):
     page_url: str | None = Field(default=None, max_length=2000, description="where the widget is embedded")
     language: str | None = Field(default=None, description="'en' or 'zh' if the page knows it")
 
 
-class MessageRequest(BaseModel):
+class MessageRequest(RequestModel):
     text: str = Field(description="what the customer wrote, or the title of the button they pressed")
     payload: str | None = Field(default=None, max_length=500,
                                 description="the pressed button's payload (e.g. '/request_human'), sent to the bot")
 
 
-class TicketRequest(BaseModel):
+class TicketRequest(RequestModel):
     message: str = Field(description="the question")
     name: str | None = Field(default=None, max_length=120)
     email: EmailLike | None = None
     phone: str | None = Field(default=None, max_length=40, pattern=r"^[0-9+()\- .]{5,40}$")
 
 
-class RatingRequest(BaseModel):
+class RatingRequest(RequestModel):
     score: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
     comment: str | None = Field(default=None, max_length=2000)
 
@@ -84,7 +85,7 @@ async def send_message(
 
 @router.get("/{conversation_id}/messages")
 async def history(
-    conversation: CustomerConversation, services: ServicesDep, after: int = Query(default=0, ge=0)
+    conversation: CustomerConversation, services: ServicesDep, after: int = Query(default=0, ge=0, le=MAX_SQL_INT)
 ) -> dict[str, Any]:
     """Every message with a sequence number above `after`, in order."""
     return {"messages": [m.to_json() for m in await services.chat.history(conversation.id, after)]}
@@ -97,6 +98,8 @@ async def events(websocket: WebSocket, conversation_id: str, token: str = "", af
     Each event carries the message's `seq`; a client that reconnects passes the last seq it saw.
     """
     services = websocket_services(websocket)
+    if not await accepted_replay_start(websocket, after):
+        return
     try:
         await services.chat.authenticate(conversation_id, token)
     except (ConversationNotFound, AccessDenied):
