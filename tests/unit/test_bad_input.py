@@ -11,7 +11,10 @@ from faqbot.app import create_app
 from faqbot.launcher import free_port
 from faqbot.settings import Settings
 from tests.factories import fake_detector
-from tests.unit.test_api import client, error_code, login, start  # noqa: F401 (fixture)
+from tests.unit import test_api
+from tests.unit.test_api import error_code, login, start
+
+client = test_api.client  # the real app with no Rasa listening
 
 HUGE = "9223372036854775808"  # 2**63: overflows SQLite's and PostgreSQL's integers
 
@@ -41,7 +44,7 @@ def test_a_lone_surrogate_in_a_message_is_stored_not_lost(client):
 
 def test_lone_surrogates_anywhere_in_a_body_are_storable(client):
     alice = login(client)
-    response = client.post("/api/agent/canned", content='{"title": "t\\udfff", "text": "\\ud83d\\ude00 ok"}'.encode(),
+    response = client.post("/api/agent/canned", content=b'{"title": "t\\udfff", "text": "\\ud83d\\ude00 ok"}',
                            headers={**alice, "Content-Type": "application/json"})
     assert response.status_code == 201, response.text
     assert response.json()["reply"]["title"] == "t\ufffd" and response.json()["reply"]["text"] == "😀 ok"
