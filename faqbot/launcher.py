@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from faqbot.rasa_gateway import RasaServiceAuth
 from faqbot.settings import REPO_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,24 @@ def ensure_model(models_dir: Path, rasa_bin: Path | None = None, log_file: Path 
         )
     print(f"Trained in {time.perf_counter() - started:.1f} s", flush=True)
     return model
+
+
+def rasa_server_command(rasa_bin: Path, model: Path, port: int) -> list[str]:
+    """`rasa run` through bot/rasa_server.py (JWT secret from the environment), on loopback only.
+
+    Rasa's HTTP API and REST channel then require the service's JWT; nothing else can drive the bot.
+    """
+    return [str(rasa_bin.with_name("python")), "-m", "bot.rasa_server", "run", "--enable-api",
+            "--model", str(model), "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+            "--port", str(port), "--interface", "127.0.0.1"]
+
+
+def with_secrets(settings: Settings) -> Settings:
+    """Settings with the secrets Rasa and the service share; missing ones are made up for this start."""
+    from dataclasses import replace
+
+    return replace(settings, action_token=settings.action_token or secrets.token_urlsafe(24),
+                   rasa_jwt_secret=settings.rasa_jwt_secret or secrets.token_urlsafe(32))
 
 
 def free_port() -> int:
@@ -134,13 +153,13 @@ class Stack:
         env = rasa_env({
             "FAQBOT_ACTION_ENDPOINT_URL": f"{self.web_url}/actions/webhook",
             "FAQBOT_ACTION_TOKEN": self.settings.action_token,
+            "FAQBOT_RASA_JWT_SECRET": self.settings.rasa_jwt_secret,
             "FAQBOT_RASA_TRACKER_DB": str(self.settings.data_dir / "rasa_tracker.db"),
         })
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         out = self._log("rasa")
         self.processes["rasa"] = subprocess.Popen(
-            [str(self.rasa_bin), "run", "--enable-api", "--model", str(model), "--endpoints", "bot/endpoints.yml",
-             "--credentials", "bot/credentials.yml", "--port", str(self.rasa_port), "--interface", "127.0.0.1"],
+            rasa_server_command(self.rasa_bin, model, self.rasa_port),
             cwd=REPO_ROOT, env=env, stdout=out or subprocess.DEVNULL, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -155,7 +174,8 @@ class Stack:
         )
 
     def wait_rasa(self, timeout: float = 180) -> None:
-        wait_until(lambda: bool(httpx.get(f"{self.rasa_url}/status", timeout=2).json().get("model_file")),
+        auth = RasaServiceAuth(self.settings.rasa_jwt_secret)
+        wait_until(lambda: bool(httpx.get(f"{self.rasa_url}/status", timeout=2, auth=auth).json().get("model_file")),
                    timeout, "Rasa", self.processes.get("rasa"))
 
     def wait_web(self, timeout: float = 180) -> None:
@@ -178,7 +198,7 @@ class Stack:
 @contextmanager
 def running(settings: Settings, rasa_port: int, model: Path, log_dir: Path | None = None) -> Iterator[Stack]:
     """Both processes started and ready; stopped on exit."""
-    stack = Stack(settings, rasa_port, log_dir=log_dir)
+    stack = Stack(with_secrets(settings), rasa_port, log_dir=log_dir)
     try:
         stack.start_web()
         stack.start_rasa(model)
@@ -192,7 +212,7 @@ def running(settings: Settings, rasa_port: int, model: Path, log_dir: Path | Non
 def up(settings: Settings, rasa_port: int) -> None:
     """`faqbot up`: everything, in the foreground, until Ctrl-C."""
     started = time.perf_counter()
-    settings = _with_action_token(settings)
+    settings = with_secrets(settings)
     model = ensure_model(settings.data_dir / "models", log_file=settings.data_dir / "logs" / "train.log")
     stack = Stack(settings, rasa_port, log_dir=settings.data_dir / "logs")
     signal.signal(signal.SIGTERM, _raise_interrupt)  # `kill` stops the children too
@@ -225,9 +245,3 @@ def up(settings: Settings, rasa_port: int) -> None:
 
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
-
-
-def _with_action_token(settings: Settings) -> Settings:
-    from dataclasses import replace
-
-    return settings if settings.action_token else replace(settings, action_token=secrets.token_urlsafe(24))

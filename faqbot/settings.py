@@ -26,6 +26,7 @@ class Settings:
     # the Rasa server
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 10.0
+    rasa_jwt_secret: str = ""  # signs the service's requests to Rasa (its HTTP API and REST channel require it)
     action_token: str = ""  # shared secret Rasa sends to the action endpoint (required; empty: every call refused)
     # retrieval
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"

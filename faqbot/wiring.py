@@ -86,7 +86,7 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
                          frustration_detector: FrustrationDetector | None = None) -> Services:
     core = await build_core(settings, encoder)
     hub = EventHub()
-    rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds)
+    rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds, jwt_secret=settings.rasa_jwt_secret)
     detector = frustration_detector or load_detector(
         settings.frustration_model, settings.embedding_model, settings.frustration_thresholds)
     messenger = Messenger(core.conversations, hub)

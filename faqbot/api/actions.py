@@ -38,6 +38,11 @@ async def webhook(request: Request, services: ServicesDep, token: str = "") -> J
     if not isinstance(action_call, dict) or not isinstance(action_call.get("tracker"), dict):
         return JSONResponse(error_body("invalid_request", "expected an action call with a 'tracker'"),
                             status_code=422)
+    sender_id = action_call.get("sender_id") or action_call["tracker"].get("sender_id")
+    if not isinstance(sender_id, str) or not await services.core.conversations.exists(sender_id):
+        # a conversation the service never started: nothing may be done for it (e.g. a handoff)
+        return JSONResponse(error_body("conversation_not_found", "no conversation with this sender id"),
+                            status_code=404)
     try:
         result = await services.actions.run(action_call)
     except ActionExecutionRejection as exc:

@@ -85,6 +85,12 @@ class ConversationStore:
             raise ConversationNotFound(conversation_id)
         return _conversation(row)
 
+    async def exists(self, conversation_id: str) -> bool:
+        async with self._engine.connect() as conn:
+            found = (await conn.execute(select(conversations_table.c.id)
+                                        .where(conversations_table.c.id == conversation_id))).first()
+        return found is not None
+
     async def get_many(self, conversation_ids: Collection[str]) -> dict[str, Conversation]:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(select(conversations_table)
