@@ -14,6 +14,8 @@ from embeddings import TextEncoder
 from faqbot.api import actions, agent, customer, kb, pages
 from faqbot.api.errors import install_error_handlers
 from faqbot.desk import HandoffDesk
+from faqbot.security.body_limit import BodyLimit
+from faqbot.security.headers import SecurityHeaders
 from faqbot.settings import Settings
 from faqbot.wiring import build_services
 from frustration import FrustrationDetector
@@ -48,6 +50,9 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, widget_frame_ancestors=settings.widget_frame_ancestors,
+                       https=settings.resolved_public_url.startswith("https://"))
     app.include_router(customer.router)
     app.include_router(agent.router)
     app.include_router(kb.router)

@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "serve":
         import uvicorn
 
-        uvicorn.run("faqbot.app:create_app", factory=True, host=settings.host, port=settings.port, ws="wsproto")
+        uvicorn.run("faqbot.app:create_app", factory=True, host=settings.host, port=settings.port, ws="wsproto",
+                    ws_max_size=settings.max_ws_message_bytes)
     elif args.command == "train":
         from faqbot.launcher import ensure_model
 

@@ -168,7 +168,8 @@ class Stack:
         out = self._log("web")
         self.processes["web"] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "faqbot.app:create_app", "--factory", "--host", self.settings.host,
-             "--port", str(self.settings.port), "--ws", "wsproto", "--log-level", "warning"],
+             "--port", str(self.settings.port), "--ws", "wsproto", "--log-level", "warning",
+             "--ws-max-size", str(self.settings.max_ws_message_bytes)],
             cwd=REPO_ROOT, env=self.web_env(), stdout=out, stderr=subprocess.STDOUT if out else None,
             start_new_session=True,
         )

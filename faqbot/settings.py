@@ -23,6 +23,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = ""  # default: http://host:port
+    widget_frame_ancestors: str = "*"  # sites that may show the widget (e.g. "https://shop.example"); '*': any
+    max_body_bytes: int = 1_048_576  # larger request bodies get 413
+    max_ws_message_bytes: int = 65_536  # larger WebSocket messages close the connection (1009)
     # the Rasa server
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 10.0
