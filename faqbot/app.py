@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from embeddings import TextEncoder
 from faqbot.api import actions, agent, customer, kb, pages
 from faqbot.api.errors import install_error_handlers
+from faqbot.api.rate_limits import PerAddressLimits
 from faqbot.desk import HandoffDesk
 from faqbot.security.body_limit import BodyLimit
 from faqbot.security.headers import SecurityHeaders
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(PerAddressLimits)
     app.add_middleware(SecurityHeaders, widget_frame_ancestors=settings.widget_frame_ancestors,
                        https=settings.resolved_public_url.startswith("https://"))
     app.include_router(customer.router)

@@ -45,6 +45,15 @@ class Settings:
     # customers and agents
     max_message_chars: int = 2000
     bootstrap_agent: str = ""  # "username:password" created at start if missing (local use)
+    # rate limits ("N/second|minute|hour|day", several separated by ';'; empty: none) and quotas
+    redis_url: str = ""  # e.g. redis://127.0.0.1:6379/0: limit counters shared by every process; empty: in memory
+    rate_login_per_ip: str = "20/minute;200/hour"
+    rate_conversations_per_ip: str = "20/minute;200/hour"
+    rate_messages_per_ip: str = "60/minute;1000/hour"
+    rate_messages_per_conversation: str = "20/minute;300/hour"
+    rate_socket_messages: str = "10/second;300/minute"  # what a client sends on one WebSocket (typing, pings)
+    login_free_failures: int = 5  # failed logins per name before each further one locks the name, doubling
+    login_backoff_max_seconds: float = 900.0
     agent_session_hours: float = 12.0
     # the human handoff desk
     agent_grace_seconds: float = 120.0  # a disconnected agent keeps their conversations this long

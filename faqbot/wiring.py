@@ -18,6 +18,7 @@ from faqbot.db import make_engine, migrate
 from faqbot.desk import DeskPolicy, HandoffDesk
 from faqbot.messenger import Messenger
 from faqbot.rasa_gateway import RasaGateway
+from faqbot.security.ratelimit import LimitsPolicy, RateLimiter, storage_for
 from faqbot.settings import Settings
 from frustration import FrustrationDetector
 from frustration.detector import load_detector
@@ -57,9 +58,11 @@ class Services:
     desk: HandoffDesk
     canned: CannedReplyStore
     actions: ActionExecutor
+    limiter: RateLimiter
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
+        await self.limiter.aclose()
         await self.core.aclose()
 
 
@@ -99,8 +102,9 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     executor = ActionExecutor()
     for action in build_actions(ActionServices(knowledge=core.knowledge, handoffs=core.handoffs)):
         executor.register_action(action)
+    limiter = RateLimiter(LimitsPolicy.from_settings(settings), storage_for(settings.redis_url))
     return Services(core, hub=hub, rasa=rasa, chat=chat, desk=desk, canned=CannedReplyStore(core.engine),
-                    actions=executor)
+                    actions=executor, limiter=limiter)
 
 
 async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:

@@ -72,7 +72,14 @@ def _require_admin(agent: Agent) -> None:
 
 @router.post("/login")
 async def login(body: LoginRequest, services: ServicesDep) -> dict[str, Any]:
-    agent, token = await services.core.agents.login(body.username, body.password)
+    """A session token. Failures back off per login name (429 with Retry-After), known or not."""
+    await services.limiter.check_login(body.username)
+    try:
+        agent, token = await services.core.agents.login(body.username, body.password)
+    except AuthenticationFailed:
+        await services.limiter.login_failed(body.username)
+        raise
+    await services.limiter.login_succeeded(body.username)
     return {"token": token, "agent": agent.to_json()}
 
 
@@ -234,7 +241,7 @@ async def agent_events(websocket: WebSocket, token: str = "") -> None:
     async with services.hub.subscribe(AGENTS_TOPIC) as subscription:
         await services.desk.console_connected(agent)
         try:
-            await relay(websocket, subscription)
+            await relay(websocket, subscription, quota=services.limiter.socket_quota())
         finally:
             await services.desk.console_disconnected(agent)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, WebSocket
 from pydantic import Field, StringConstraints
 
-from faqbot.api.deps import CustomerConversation, ServicesDep, websocket_services
+from faqbot.api.deps import ConversationToWrite, CustomerConversation, ServicesDep, websocket_services
 from faqbot.api.models import MAX_SQL_INT, RequestModel
 from faqbot.api.streams import accepted_replay_start, stream_conversation
 from faqbot.conversations import ConversationNotFound, Sender
@@ -73,7 +73,7 @@ async def conversation_status(conversation: CustomerConversation, services: Serv
 
 @router.post("/{conversation_id}/messages")
 async def send_message(
-    conversation: CustomerConversation, body: MessageRequest, services: ServicesDep
+    conversation: ConversationToWrite, body: MessageRequest, services: ServicesDep
 ) -> dict[str, Any]:
     """Send the customer's message; returns it (with its sequence number) and the bot's replies.
 
@@ -116,7 +116,7 @@ async def events(websocket: WebSocket, conversation_id: str, token: str = "", af
 
 
 @router.post("/{conversation_id}/ticket", status_code=201)
-async def leave_message(conversation: CustomerConversation, body: TicketRequest, services: ServicesDep
+async def leave_message(conversation: ConversationToWrite, body: TicketRequest, services: ServicesDep
                         ) -> dict[str, Any]:
     """No one is available: leave a question and a way to reach you; it becomes an offline ticket."""
     text = services.chat.validate_text(body.message)
@@ -129,7 +129,7 @@ async def leave_message(conversation: CustomerConversation, body: TicketRequest,
 
 
 @router.post("/{conversation_id}/rating")
-async def rate(conversation: CustomerConversation, body: RatingRequest, services: ServicesDep) -> dict[str, Any]:
+async def rate(conversation: ConversationToWrite, body: RatingRequest, services: ServicesDep) -> dict[str, Any]:
     """Rate the help a person gave, 1 (poor) to 5 (excellent), with an optional comment."""
     _, messages = await services.desk.rate(conversation.id, body.score, body.comment)
     return {"messages": [m.to_json() for m in messages]}

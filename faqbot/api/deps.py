@@ -37,6 +37,15 @@ async def current_conversation(
 CustomerConversation = Annotated[Conversation, Depends(current_conversation)]
 
 
+async def conversation_to_write(conversation: CustomerConversation, services: ServicesDep) -> Conversation:
+    """The customer's conversation, counting one write against its quota (429 when it is used up)."""
+    await services.limiter.hit(services.limiter.policy.messages_per_conversation, conversation.id)
+    return conversation
+
+
+ConversationToWrite = Annotated[Conversation, Depends(conversation_to_write)]
+
+
 async def current_agent(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> Agent:
     token = bearer(authorization)
     if not token:

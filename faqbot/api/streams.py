@@ -47,4 +47,4 @@ async def stream_conversation(websocket: WebSocket, services: Services, conversa
             last_sent = seq
             return True
 
-        await relay(websocket, subscription, accept, on_client_event)
+        await relay(websocket, subscription, accept, on_client_event, services.limiter.socket_quota())
