@@ -20,11 +20,13 @@ from faqbot.security.headers import SecurityHeaders
 from faqbot.settings import Settings
 from faqbot.wiring import build_services
 from frustration import FrustrationDetector
+from privacy import logs as privacy_logs
 
 
 def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None = None,
                frustration_detector: FrustrationDetector | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    privacy_logs.install(level=settings.log_level)  # cards, secrets, e-mails and phones masked in every log line
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from faqbot.settings import Settings
+from privacy import logs as privacy_logs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    privacy_logs.install()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness poll is noise
 
     if args.command == "up":

@@ -121,13 +121,17 @@ def _phones(text: str, region: str) -> list[_Span]:
                   ("phone", m.raw_string)) for m in PhoneNumberMatcher(text, region, leniency=Leniency.VALID)]
 
 
-def redact(text: str, *, region: str = DEFAULT_PHONE_REGION) -> Redacted:
-    """`text` with card numbers masked, named secrets removed, e-mails and phones masked (and returned)."""
+def redact(text: str, *, region: str = DEFAULT_PHONE_REGION, contacts: bool = True) -> Redacted:
+    """`text` with card numbers masked, named secrets removed, e-mails and phones masked (and returned).
+
+    `contacts=False` leaves e-mails and phone numbers alone (an agent giving the shop's hotline).
+    """
     if not text:
         return Redacted(text or "")
     spans: list[_Span] = []
+    finders = (_cards(text), _secrets(text), *((_emails(text), _phones(text, region)) if contacts else ()))
     # the most specific first: a span overlapping one already taken is dropped
-    for candidates in (_cards(text), _secrets(text), _emails(text), _phones(text, region)):
+    for candidates in finders:
         for span in candidates:
             if not any(span.start < kept.end and kept.start < span.end for kept in spans):
                 spans.append(span)

@@ -44,3 +44,5 @@ class Conversation:
     language: str | None = None
     page_url: str | None = None
     needs_bot_resume: bool = False
+    contact: dict[str, str] = field(default_factory=dict)  # e-mail / phone the customer gave (not in the text)
+    last_activity_at: dt.datetime | None = None

@@ -40,6 +40,9 @@ conversations_table = Table(
     Column("language", String(8)),
     Column("page_url", Text),
     Column("needs_bot_resume", Boolean, nullable=False, default=False),
+    # what the customer told us to reach them by (e-mail, phone): kept here, masked in the transcript
+    Column("contact", JSON, nullable=False, default=dict, server_default="{}"),
+    Column("last_activity_at", UTCDateTime()),  # the latest message; the token and retention run from it
 )
 
 messages_table = Table(
@@ -71,7 +74,8 @@ class ConversationStore:
             await conn.execute(
                 conversations_table.insert().values(
                     id=conversation_id, token_hash=token_hash, created_at=utcnow(), last_seq=0,
-                    page_url=page_url, language=language, needs_bot_resume=False,
+                    page_url=page_url, language=language, needs_bot_resume=False, contact={},
+                    last_activity_at=utcnow(),
                 )
             )
         return await self.get(conversation_id)
@@ -124,7 +128,7 @@ class ConversationStore:
                 await conn.execute(
                     conversations_table.update()
                     .where(conversations_table.c.id == conversation_id)
-                    .values(last_seq=conversations_table.c.last_seq + 1)
+                    .values(last_seq=conversations_table.c.last_seq + 1, last_activity_at=created_at)
                     .returning(conversations_table.c.last_seq)
                 )
             ).scalar_one_or_none()
@@ -137,6 +141,16 @@ class ConversationStore:
                 )
             )
         return Message(conversation_id, seq, sender, text, created_at, data)
+
+    async def add_contact(self, conversation_id: str, contact: dict[str, str]) -> None:
+        """Merge contact details (newer ones win) into the conversation's."""
+        if not contact:
+            return
+        async with self._engine.begin() as conn:
+            current = (await conn.execute(select(conversations_table.c.contact)
+                                          .where(conversations_table.c.id == conversation_id))).scalar_one_or_none()
+            await conn.execute(conversations_table.update().where(conversations_table.c.id == conversation_id)
+                               .values(contact={**(current or {}), **contact}))
 
     async def annotate(self, conversation_id: str, seq: int, extra: dict[str, Any]) -> None:
         """Merge `extra` into a stored message's data (e.g. the intent Rasa read from it)."""
@@ -238,6 +252,7 @@ def _conversation(row) -> Conversation:
     return Conversation(
         id=row.id, token_hash=row.token_hash, created_at=row.created_at, last_seq=row.last_seq,
         language=row.language, page_url=row.page_url, needs_bot_resume=bool(row.needs_bot_resume),
+        contact=dict(row.contact or {}), last_activity_at=row.last_activity_at or row.created_at,
     )
 
 
