@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from faqbot.security.files import owner_only_umask
 from faqbot.settings import Settings
 from privacy import logs as privacy_logs
 
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
     settings = Settings.from_env()
+    owner_only_umask()  # the database, index, models and logs it writes: owner only
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     privacy_logs.install()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness poll is noise

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from faqbot.agents import canned as canned_tables
 from faqbot.agents import store as agent_tables
 from faqbot.conversations import store as conversation_tables
+from faqbot.security.files import create_owner_only
 from handoff import store as handoff_tables
 from knowledge_base import store as kb_tables
 
@@ -30,7 +31,7 @@ def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            create_owner_only(Path(parsed.database))
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from faqbot.rasa_gateway import RasaServiceAuth
+from faqbot.security.files import OWNER_ONLY_UMASK, create_owner_only
 from faqbot.settings import REPO_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,8 @@ class Stack:
     def _log(self, name: str):
         if self.log_dir is None:
             return None
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        create_owner_only(self.log_dir / f"{name}.log")
         return open(self.log_dir / f"{name}.log", "ab")
 
     def web_env(self) -> dict[str, str]:
@@ -161,7 +163,7 @@ class Stack:
         self.processes["rasa"] = subprocess.Popen(
             rasa_server_command(self.rasa_bin, model, self.rasa_port),
             cwd=REPO_ROOT, env=env, stdout=out or subprocess.DEVNULL, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, umask=OWNER_ONLY_UMASK,  # its tracker store: owner only
         )
 
     def start_web(self) -> None:
@@ -171,7 +173,7 @@ class Stack:
              "--port", str(self.settings.port), "--ws", "wsproto", "--log-level", "warning",
              "--ws-max-size", str(self.settings.max_ws_message_bytes)],
             cwd=REPO_ROOT, env=self.web_env(), stdout=out, stderr=subprocess.STDOUT if out else None,
-            start_new_session=True,
+            start_new_session=True, umask=OWNER_ONLY_UMASK,
         )
 
     def wait_rasa(self, timeout: float = 180) -> None:

@@ -18,6 +18,7 @@ from faqbot.db import make_engine, migrate
 from faqbot.desk import DeskPolicy, HandoffDesk
 from faqbot.messenger import Messenger
 from faqbot.rasa_gateway import RasaGateway
+from faqbot.security.files import lock_down, owner_only_umask
 from faqbot.security.ratelimit import LimitsPolicy, RateLimiter, storage_for
 from faqbot.settings import Settings
 from frustration import FrustrationDetector
@@ -67,6 +68,8 @@ class Services:
 
 
 async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> Core:
+    owner_only_umask()
+    lock_down(settings.data_dir)  # the database, index, tracker store and logs: owner only
     engine = make_engine(settings.resolved_database_url)
     await migrate(engine)
     encoder = encoder or SentenceTransformerEncoder(settings.embedding_model)

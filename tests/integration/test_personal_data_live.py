@@ -1,6 +1,7 @@
 """Against the real Rasa: what a customer types reaches Rasa's tracker store redacted (issue 13, finding 4)."""
 
 import json
+import stat
 
 import httpx
 
@@ -32,3 +33,11 @@ def test_a_chinese_mobile_number_is_a_phone_not_an_order_number(live):
     tracker = httpx.get(f"{live.rasa_url}/conversations/{customer.id}/tracker",
                         auth=RasaServiceAuth(live.settings.rasa_jwt_secret), timeout=10).json()
     assert tracker["slots"].get("order_number") in (None, "")
+
+
+def test_the_database_tracker_store_and_index_are_owner_only(live):
+    Customer(live.web_url).say("hello")
+    data = live.settings.data_dir
+    assert (data / "faqbot.db").is_file() and (data / "rasa_tracker.db").is_file()
+    loose = [str(p) for p in data.rglob("*") if p.is_file() and stat.S_IMODE(p.stat().st_mode) & 0o077]
+    assert loose == []
