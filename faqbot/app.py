@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from embeddings import TextEncoder
-from faqbot.api import actions, agent, customer, kb, pages
+from faqbot.api import actions, agent, customer, kb, pages, privacy
 from faqbot.api.errors import install_error_handlers
 from faqbot.api.rate_limits import PerAddressLimits
+from faqbot.customer_data import CustomerData
 from faqbot.desk import HandoffDesk
 from faqbot.security.body_limit import BodyLimit
 from faqbot.security.headers import SecurityHeaders
@@ -35,12 +36,13 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
         await services.desk.recover_after_restart()
         watcher = asyncio.create_task(services.core.knowledge.watch(settings.kb_poll_seconds))
         sweeper = asyncio.create_task(_sweep_forever(services.desk, settings.sweep_seconds))
+        retention = asyncio.create_task(_retention_forever(services.customer_data, RETENTION_SWEEP_SECONDS))
         logging.getLogger(__name__).info("faqbot ready with %d published articles",
                                          services.core.knowledge.article_count)
         try:
             yield
         finally:
-            for task in (watcher, sweeper):
+            for task in (watcher, sweeper, retention):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -60,10 +62,24 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     app.include_router(customer.router)
     app.include_router(agent.router)
     app.include_router(kb.router)
+    app.include_router(privacy.router)
     app.include_router(actions.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
+
+
+RETENTION_SWEEP_SECONDS = 3600.0
+
+
+async def _retention_forever(customer_data: CustomerData, interval_seconds: float) -> None:
+    """Erase transcripts past the retention period: at start, then every hour."""
+    while True:
+        try:
+            await customer_data.apply_retention()
+        except Exception:
+            logging.getLogger(__name__).exception("retention sweep failed")
+        await asyncio.sleep(interval_seconds)
 
 
 async def _sweep_forever(desk: HandoffDesk, interval_seconds: float) -> None:

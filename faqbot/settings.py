@@ -44,6 +44,8 @@ class Settings:
     frustration_high: float = 0.9  # from here: hand off at once, high priority
     # customers and agents
     max_message_chars: int = 2000
+    conversation_idle_hours: float = 24.0  # a customer's token stops working this long after the last message
+    retention_days: float = 90.0  # transcripts quiet for longer are erased (0: kept for ever)
     bootstrap_agent: str = ""  # "username:password" created at start if missing (local use)
     # rate limits ("N/second|minute|hour|day", several separated by ';'; empty: none) and quotas
     redis_url: str = ""  # e.g. redis://127.0.0.1:6379/0: limit counters shared by every process; empty: in memory

@@ -14,6 +14,7 @@ from faqbot.agents import AgentStore
 from faqbot.agents.canned import CannedReplyStore
 from faqbot.chat import ChatService
 from faqbot.conversations import ConversationStore, EventHub
+from faqbot.customer_data import CustomerData, RasaTrackerStore
 from faqbot.db import make_engine, migrate
 from faqbot.desk import DeskPolicy, HandoffDesk
 from faqbot.messenger import Messenger
@@ -60,6 +61,7 @@ class Services:
     canned: CannedReplyStore
     actions: ActionExecutor
     limiter: RateLimiter
+    customer_data: CustomerData
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
@@ -106,8 +108,10 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     for action in build_actions(ActionServices(knowledge=core.knowledge, handoffs=core.handoffs)):
         executor.register_action(action)
     limiter = RateLimiter(LimitsPolicy.from_settings(settings), storage_for(settings.redis_url))
+    trackers = RasaTrackerStore(settings.data_dir / "rasa_tracker.db")  # where the launcher keeps Rasa's
+    customer_data = CustomerData(core.conversations, core.handoffs, trackers, settings.retention_days)
     return Services(core, hub=hub, rasa=rasa, chat=chat, desk=desk, canned=CannedReplyStore(core.engine),
-                    actions=executor, limiter=limiter)
+                    actions=executor, limiter=limiter, customer_data=customer_data)
 
 
 async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:

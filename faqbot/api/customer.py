@@ -7,11 +7,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, WebSocket
 from pydantic import Field, StringConstraints
 
-from faqbot.api.deps import ConversationToWrite, CustomerConversation, ServicesDep, websocket_services
+from faqbot.api.deps import (
+    ConversationToWrite,
+    CustomerConversation,
+    ServicesDep,
+    open_conversation,
+    websocket_services,
+)
 from faqbot.api.models import MAX_SQL_INT, RequestModel
 from faqbot.api.streams import accepted_replay_start, stream_conversation
 from faqbot.conversations import ConversationNotFound, Sender
-from faqbot.errors import AccessDenied, InvalidMessage
+from faqbot.errors import AccessDenied, InvalidMessage, NotAuthenticated
 from faqbot.wiring import Services
 from handoff import Handoff, HandoffStatus
 
@@ -101,9 +107,12 @@ async def events(websocket: WebSocket, conversation_id: str, token: str = "", af
     if not await accepted_replay_start(websocket, after):
         return
     try:
-        await services.chat.authenticate(conversation_id, token)
+        await open_conversation(services, conversation_id, token)
     except (ConversationNotFound, AccessDenied):
         await websocket.close(code=4403, reason="unknown conversation or wrong token")
+        return
+    except NotAuthenticated:
+        await websocket.close(code=4401, reason="this conversation has ended; start a new one")
         return
     await websocket.accept()
 

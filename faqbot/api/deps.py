@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, WebSocket
@@ -10,6 +11,7 @@ from faqbot.agents import Agent, AuthenticationFailed
 from faqbot.conversations import Conversation
 from faqbot.errors import NotAuthenticated
 from faqbot.wiring import Services
+from storage import utcnow
 
 
 def services_of(request: Request) -> Services:
@@ -25,13 +27,22 @@ def bearer(authorization: str | None) -> str | None:
     return None
 
 
+async def open_conversation(services: Services, conversation_id: str, token: str | None) -> Conversation:
+    """The conversation `token` opens; its token expires FAQBOT_CONVERSATION_IDLE_HOURS after the last message."""
+    conversation = await services.chat.authenticate(conversation_id, token)
+    idle = dt.timedelta(hours=services.core.settings.conversation_idle_hours)
+    if conversation.last_activity_at is not None and utcnow() - conversation.last_activity_at > idle:
+        raise NotAuthenticated("this conversation has ended; start a new one", code="conversation_expired")
+    return conversation
+
+
 async def current_conversation(
     conversation_id: str,
     services: ServicesDep,
     authorization: Annotated[str | None, Header()] = None,
     x_conversation_token: Annotated[str | None, Header()] = None,
 ) -> Conversation:
-    return await services.chat.authenticate(conversation_id, bearer(authorization) or x_conversation_token)
+    return await open_conversation(services, conversation_id, bearer(authorization) or x_conversation_token)
 
 
 CustomerConversation = Annotated[Conversation, Depends(current_conversation)]

@@ -59,6 +59,9 @@ messages_table = Table(
 )
 
 
+ERASED = "erased"  # the token hash of an erased conversation: no token matches it
+
+
 class ConversationNotFound(Exception):
     def __init__(self, conversation_id: str) -> None:
         super().__init__(f"no conversation with id '{conversation_id}'")
@@ -141,6 +144,29 @@ class ConversationStore:
                 )
             )
         return Message(conversation_id, seq, sender, text, created_at, data)
+
+    async def inactive_before(self, cutoff, limit: int = 500) -> list[str]:
+        """Conversations whose last message is older than `cutoff` and that still hold a transcript."""
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(
+                select(conversations_table.c.id).where(conversations_table.c.last_activity_at < cutoff)
+                .where(conversations_table.c.token_hash != ERASED).limit(limit))).all()
+        return [row.id for row in rows]
+
+    async def with_contact(self) -> list[Conversation]:
+        """Conversations that hold contact details (to find one customer's)."""
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(conversations_table)
+                                       .where(conversations_table.c.token_hash != ERASED))).all()
+        return [c for c in map(_conversation, rows) if c.contact]
+
+    async def erase(self, conversation_id: str) -> None:
+        """Delete the transcript and what identifies the customer; the conversation's id and times stay
+        (handoff statistics refer to them) and its token no longer opens it."""
+        async with self._engine.begin() as conn:
+            await conn.execute(messages_table.delete().where(messages_table.c.conversation_id == conversation_id))
+            await conn.execute(conversations_table.update().where(conversations_table.c.id == conversation_id)
+                               .values(token_hash=ERASED, contact={}, page_url=None))
 
     async def add_contact(self, conversation_id: str, contact: dict[str, str]) -> None:
         """Merge contact details (newer ones win) into the conversation's."""
