@@ -56,7 +56,8 @@ class Settings:
     rate_socket_messages: str = "10/second;300/minute"  # what a client sends on one WebSocket (typing, pings)
     login_free_failures: int = 5  # failed logins per name before each further one locks the name, doubling
     login_backoff_max_seconds: float = 900.0
-    agent_session_hours: float = 12.0
+    agent_session_hours: float = 12.0  # a staff session ends this long after login, whatever happens
+    agent_idle_minutes: float = 60.0  # ... or after this long without a request or an open console
     # the human handoff desk
     agent_grace_seconds: float = 120.0  # a disconnected agent keeps their conversations this long
     first_reply_target_seconds: float = 120.0  # a handoff waiting longer for its first reply is flagged

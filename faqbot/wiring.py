@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import ActionServices, build_actions
 from embeddings import SentenceTransformerEncoder, TextEncoder
-from faqbot.agents import AgentStore
+from faqbot.agents import AgentStore, WeakPassword
 from faqbot.agents.canned import CannedReplyStore
 from faqbot.chat import ChatService
 from faqbot.conversations import ConversationStore, EventHub
@@ -83,7 +83,7 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
     if settings.kb_dir.is_dir():
         await knowledge.import_folder(settings.kb_dir)
     await knowledge.reload()
-    agents = AgentStore(engine, settings.agent_session_hours)
+    agents = AgentStore(engine, settings.agent_session_hours, settings.agent_idle_minutes)
     if settings.bootstrap_agent:
         await _ensure_bootstrap_agent(agents, settings.bootstrap_agent)
     return Core(settings, engine, knowledge, HandoffService(HandoffStore(engine)), agents,
@@ -119,5 +119,9 @@ async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:
     if not username or not password:
         raise ValueError("FAQBOT_BOOTSTRAP_AGENT must look like 'username:password'")
     if await agents.by_username(username) is None:
-        await agents.create(username, password, display_name=username.capitalize(), role="admin")
-        log.info("created bootstrap agent account '%s'", username)
+        try:
+            await agents.create(username, password, display_name=username.capitalize(), role="admin")
+        except WeakPassword as exc:
+            raise ValueError(f"FAQBOT_BOOTSTRAP_AGENT: {exc}") from exc
+        log.warning("created the bootstrap admin account '%s' (FAQBOT_BOOTSTRAP_AGENT): for local development; "
+                    "unset it in production", username)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, WebSocket
@@ -9,7 +12,8 @@ from pydantic import Field
 
 from faqbot.agents import Agent, AuthenticationFailed, Presence
 from faqbot.agents.canned import CannedReplyNotFound
-from faqbot.api.deps import CurrentAgent, ServicesDep, websocket_services
+from faqbot.agents.password_policy import MAX_LENGTH, MIN_LENGTH
+from faqbot.api.deps import CurrentAgent, ServicesDep, SessionToken, websocket_services
 from faqbot.api.live import relay
 from faqbot.api.models import RequestModel
 from faqbot.api.streams import accepted_replay_start, stream_conversation
@@ -26,6 +30,12 @@ SUGGESTIONS = 3
 class LoginRequest(RequestModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+
+
+class PasswordChange(RequestModel):
+    current_password: str = Field(min_length=1, max_length=MAX_LENGTH)
+    new_password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH,
+                              description="not a common password, not the user name")
 
 
 class ReplyRequest(RequestModel):
@@ -55,7 +65,8 @@ class AgentProfile(RequestModel):
 
 class NewAgent(AgentProfile):
     username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=4, max_length=256)
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH,
+                          description="not a common password, not the user name")
     role: Literal["agent", "editor", "admin"] = "agent"
 
 
@@ -86,6 +97,40 @@ async def login(body: LoginRequest, services: ServicesDep) -> dict[str, Any]:
 @router.get("/me")
 async def me(agent: CurrentAgent) -> dict[str, Any]:
     return {"agent": agent.to_json()}
+
+
+@router.post("/logout", status_code=204)
+async def logout(agent: CurrentAgent, token: SessionToken, services: ServicesDep) -> None:
+    """End this session (its consoles close)."""
+    await services.core.agents.logout(token)
+
+
+@router.put("/me/password")
+async def change_password(body: PasswordChange, agent: CurrentAgent, token: SessionToken,
+                          services: ServicesDep) -> dict[str, Any]:
+    """Change your own password; every other session of yours ends."""
+    ended = await services.core.agents.change_password(agent.id, body.current_password, body.new_password,
+                                                       keep_token=token)
+    return {"other_sessions_ended": ended}
+
+
+@router.get("/me/sessions")
+async def my_sessions(agent: CurrentAgent, token: SessionToken, services: ServicesDep) -> dict[str, Any]:
+    """Your live sessions (`current` is this one)."""
+    return {"sessions": [s.to_json() for s in await services.core.agents.list_sessions(agent.id, token)]}
+
+
+@router.delete("/me/sessions/{session_id}", status_code=204)
+async def end_my_session(session_id: str, agent: CurrentAgent, services: ServicesDep) -> None:
+    """End one of your sessions (e.g. a browser left logged in elsewhere)."""
+    if not await services.core.agents.end_session(agent.id, session_id):
+        raise ServiceError(f"no session '{session_id}' of yours", code="session_not_found", status_code=404)
+
+
+@router.delete("/me/sessions")
+async def end_my_other_sessions(agent: CurrentAgent, token: SessionToken, services: ServicesDep) -> dict[str, Any]:
+    """End every session of yours but this one."""
+    return {"ended": await services.core.agents.end_sessions(agent.id, except_token=token)}
 
 
 @router.put("/me/presence")
@@ -222,6 +267,33 @@ async def delete_canned(reply_id: str, agent: CurrentAgent, services: ServicesDe
         raise ServiceError(str(exc), code="canned_reply_not_found", status_code=404) from exc
 
 
+SESSION_CHECK_SECONDS = 5.0
+
+
+@contextlib.asynccontextmanager
+async def _session_watched(websocket: WebSocket, token: str) -> AsyncIterator[None]:
+    """While a console is open its session counts as used; when the session ends, the socket closes (4401)."""
+    agents = websocket_services(websocket).core.agents
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(SESSION_CHECK_SECONDS)
+            try:
+                await agents.agent_for_token(token)
+            except AuthenticationFailed:
+                with contextlib.suppress(Exception):
+                    await websocket.close(code=4401, reason="the session has ended; log in again")
+                return
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+
 async def _socket_agent(websocket: WebSocket, token: str) -> Agent | None:
     try:
         return await websocket_services(websocket).core.agents.agent_for_token(token)
@@ -238,7 +310,7 @@ async def agent_events(websocket: WebSocket, token: str = "") -> None:
     if agent is None:
         return
     await websocket.accept()
-    async with services.hub.subscribe(AGENTS_TOPIC) as subscription:
+    async with _session_watched(websocket, token), services.hub.subscribe(AGENTS_TOPIC) as subscription:
         await services.desk.console_connected(agent)
         try:
             await relay(websocket, subscription, quota=services.limiter.socket_quota())
@@ -266,5 +338,6 @@ async def conversation_events(websocket: WebSocket, handoff_id: str, token: str 
         if event.get("type") == "typing":
             services.desk.typing(handoff.conversation_id, Sender.AGENT, agent.display_name)
 
-    await stream_conversation(websocket, services, handoff.conversation_id, max(after, 0), Sender.AGENT,
-                              on_client_event)
+    async with _session_watched(websocket, token):
+        await stream_conversation(websocket, services, handoff.conversation_id, max(after, 0), Sender.AGENT,
+                                  on_client_event)

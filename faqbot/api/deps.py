@@ -70,5 +70,16 @@ async def current_agent(services: ServicesDep, authorization: Annotated[str | No
 CurrentAgent = Annotated[Agent, Depends(current_agent)]
 
 
+def session_token(authorization: Annotated[str | None, Header()] = None) -> str:
+    """The bearer token of the request (an agent's session; `CurrentAgent` has checked it)."""
+    token = bearer(authorization)
+    if not token:
+        raise NotAuthenticated("log in first: send 'Authorization: Bearer <token>'")
+    return token
+
+
+SessionToken = Annotated[str, Depends(session_token)]
+
+
 def websocket_services(websocket: WebSocket) -> Services:
     return websocket.app.state.services

@@ -187,14 +187,15 @@ def test_handoff_desk_endpoints_refuse_bad_requests_clearly(client):
 
 def test_agent_accounts_profiles_and_canned_replies(client):
     alice = login(client)
-    created = client.post("/api/agent/agents", json={"username": "sam", "password": "sam-pw", "skills": ["Shipping"],
-                                                     "languages": ["en"], "max_concurrent": 2}, headers=alice)
+    created = client.post("/api/agent/agents", json={"username": "sam", "password": "sam-secret",
+                                                     "skills": ["Shipping"], "languages": ["en"], "max_concurrent": 2},
+                          headers=alice)
     assert created.status_code == 201
     assert (created.json()["agent"]["skills"], created.json()["agent"]["presence"]) == (["shipping"], "offline")
-    assert client.post("/api/agent/agents", json={"username": "sam", "password": "x-pw-2"},
+    assert client.post("/api/agent/agents", json={"username": "sam", "password": "other-secret"},
                        headers=alice).status_code == 409
-    sam = login(client, "sam", "sam-pw")
-    assert client.post("/api/agent/agents", json={"username": "eve", "password": "eve-pw"},
+    sam = login(client, "sam", "sam-secret")
+    assert client.post("/api/agent/agents", json={"username": "eve", "password": "eve-secret"},
                        headers=sam).status_code == 403  # only admins manage accounts
     assert client.put("/api/agent/me/presence", json={"presence": "away"}, headers=sam).json()["agent"][
         "presence"] == "away"
