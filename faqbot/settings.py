@@ -44,6 +44,7 @@ class Settings:
     frustration_high: float = 0.9  # from here: hand off at once, high priority
     # customers and agents
     max_message_chars: int = 2000
+    max_conversation_messages: int = 300  # past this the bot stops; the customer is offered a person or a restart
     conversation_idle_hours: float = 24.0  # a customer's token stops working this long after the last message
     retention_days: float = 90.0  # transcripts quiet for longer are erased (0: kept for ever)
     bootstrap_agent: str = ""  # "username:password" created at start if missing (local use)

@@ -13,6 +13,7 @@ from embeddings import SentenceTransformerEncoder, TextEncoder
 from faqbot.agents import AgentStore, WeakPassword
 from faqbot.agents.canned import CannedReplyStore
 from faqbot.chat import ChatService
+from faqbot.conversation_cap import ConversationCap
 from faqbot.conversations import ConversationStore, EventHub
 from faqbot.customer_data import CustomerData, RasaTrackerStore
 from faqbot.db import make_engine, migrate
@@ -62,6 +63,7 @@ class Services:
     actions: ActionExecutor
     limiter: RateLimiter
     customer_data: CustomerData
+    cap: ConversationCap
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
@@ -111,7 +113,9 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     trackers = RasaTrackerStore(settings.data_dir / "rasa_tracker.db")  # where the launcher keeps Rasa's
     customer_data = CustomerData(core.conversations, core.handoffs, trackers, settings.retention_days)
     return Services(core, hub=hub, rasa=rasa, chat=chat, desk=desk, canned=CannedReplyStore(core.engine),
-                    actions=executor, limiter=limiter, customer_data=customer_data)
+                    actions=executor, limiter=limiter, customer_data=customer_data,
+                    cap=ConversationCap(core.conversations, core.handoffs, messenger, desk,
+                                        settings.max_conversation_messages))
 
 
 async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:

@@ -85,7 +85,8 @@ async def send_message(
 
     While a person has the conversation, the reply comes later, over the events socket.
     """
-    result = await services.chat.customer_message(conversation.id, body.text, payload=body.payload)
+    capped = await services.cap.intercept(conversation, services.chat.validate_text(body.text), body.payload)
+    result = capped or await services.chat.customer_message(conversation.id, body.text, payload=body.payload)
     return {"messages": [m.to_json() for m in result.messages], **(await _status(services, result.handoff))}
 
 

@@ -155,7 +155,7 @@
         const btn = document.createElement("button");
         btn.type = "button";
         btn.textContent = b.title;
-        btn.addEventListener("click", () => send(b.title, b.payload));
+        btn.addEventListener("click", () => b.payload === "/new_conversation" ? restart() : send(b.title, b.payload));
         row.appendChild(btn);
       }
       item.appendChild(row);
@@ -207,7 +207,7 @@
       if (event.type === "queue") showQueue(event);
     };
     socket.onclose = (ev) => {
-      if (ev.code === 4403) { localStorage.removeItem(STORE_KEY); start(); return; }
+      if (ev.code === 4403 || ev.code === 4401) { restart(); return; }  // erased or expired: a new one
       setTimeout(connect, retryMs);           // reconnect; ?after=lastSeq replays what was missed
       retryMs = Math.min(retryMs * 2, 10000);
     };
@@ -224,6 +224,14 @@
       errorEl.textContent = err.message;
       if (!payload) input.value = text;  // give the text back so nothing typed is lost
     }
+  }
+
+  function restart() {
+    localStorage.removeItem(STORE_KEY);
+    if (socket) { socket.onclose = null; socket.close(); }
+    logEl.replaceChildren();
+    lastSeq = 0;
+    start();
   }
 
   async function start() {
