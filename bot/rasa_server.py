@@ -15,7 +15,8 @@ def main() -> None:
     secret = os.environ.get("FAQBOT_RASA_JWT_SECRET", "")
     if not secret:
         sys.exit("FAQBOT_RASA_JWT_SECRET is not set: Rasa's HTTP API would be open to anyone")
-    sys.argv = ["rasa", *sys.argv[1:], "--jwt-secret", secret, "--jwt-method", "HS256"]
+    # `--jwt-secret=…` in one argument: a secret starting with '-' would otherwise read as an option
+    sys.argv = ["rasa", *sys.argv[1:], f"--jwt-secret={secret}", "--jwt-method=HS256"]
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
