@@ -1,0 +1,2 @@
+// The loader a shop embeds with one <script> tag (built to /widget.js).
+export {};

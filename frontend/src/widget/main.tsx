@@ -1,0 +1,4 @@
+import { render } from "preact";
+import "../shared/tokens.css";
+
+render(<p>widget</p>, document.getElementById("root")!);
