@@ -38,7 +38,8 @@ def _built(name: str, media_type: str) -> FileResponse:
 
 @router.get("/", include_in_schema=False)
 async def chat_page() -> FileResponse:
-    return FileResponse(STATIC / "chat.html", media_type="text/html")
+    """The customer chat: full window here, and inside the widget's iframe (/?embedded=1&…)."""
+    return _built("widget.html", "text/html; charset=utf-8")
 
 
 @router.get("/agent", include_in_schema=False)
@@ -66,7 +67,8 @@ for old, new in OLD_PATHS.items():
 
 @router.get("/widget.js", include_in_schema=False)
 async def widget_script() -> FileResponse:
-    return FileResponse(STATIC / "widget.js", media_type="application/javascript")
+    """The loader shops embed. With its charset, because a shop's page may be GBK or declare nothing."""
+    return _built("widget.js", "text/javascript; charset=utf-8")
 
 
 @router.get("/healthz", tags=["health"])

@@ -18,7 +18,8 @@ class ShopSite:
         """Publish a shop page at `path` (encoded in `charset`); returns its full URL."""
         script = f'<script src="{widget_src}" async></script>' if widget_src else ""
         meta = f'<meta charset="{charset}">' if charset else ""
-        html = (f'<!doctype html><html lang="{lang}"><head>{meta}<title>Shop</title>{head}</head>'
+        viewport = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        html = (f'<!doctype html><html lang="{lang}"><head>{meta}{viewport}<title>Shop</title>{head}</head>'
                 f'<body><h1>{body}</h1><p>Products, prices and a basket.</p>{script}</body></html>')
         self.pages[path.split("?")[0]] = (html.encode(charset or "utf-8"), charset)
         return self.base_url + path

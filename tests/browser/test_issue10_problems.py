@@ -98,7 +98,7 @@ def test_problem_2_messages_that_arrive_while_closed_are_counted_and_in_view_on_
         send(frame, question)
         expect(frame.locator(".msg.bot").last).not_to_have_text("")
     send(frame, "I want to speak to a person")
-    expect(frame.locator("#status")).to_contain_text("waiting")
+    expect(frame.locator("#status")).to_contain_text("aiting")
     conversation_id = frame.locator("body").get_attribute("data-conversation-id")
     handoff = agent.handoff_for(conversation_id)
     agent.post(f"/api/agent/handoffs/{handoff['id']}/claim")
@@ -227,9 +227,9 @@ def test_problem_7_the_widget_shows_no_machinery_and_one_language(live, browser,
     assert box and box["height"] < 30, f"the title breaks over lines: {box}"
     chinese.screenshot(path=artifacts / "issue10-7-chinese.png")
 
+    online_agent(live.web_url)                                          # someone is there: a place in the queue
     send(page, "Problem seven: I want to speak to a person")
     expect(page.locator("#leave")).to_be_visible()
-    online_agent(live.web_url)
     page.locator("#leave").click()                                      # the customer leaves the queue
     page.wait_for_timeout(1500)
     expect(page.get_by_text("The customer left the chat.")).to_have_count(0)

@@ -21,7 +21,7 @@ export const en = {
   "widget.bot": "Virtual assistant",
   "widget.you": "You",
   "widget.agent": "Agent",
-  "widget.status.bot": "Virtual assistant · replies at once",
+  "widget.status.bot": "Virtual assistant",
   "widget.status.waiting": "Waiting for a person",
   "widget.status.with_agent": "{name} is helping you",
   "widget.status.ticket": "Message left · we'll reply soon",
@@ -61,6 +61,20 @@ export const en = {
   "widget.stale_button": "That button belonged to an earlier message; please answer the latest one.",
   "widget.too_long": "Your message is too long ({limit} characters at most).",
   "widget.start_failed": "The chat could not start. Please try again in a moment.",
+
+  // -- topics (knowledge-base categories) in the widget's greeting
+  "topic.account": "Your account",
+  "topic.damaged": "Damaged or wrong items",
+  "topic.invoices": "Invoices",
+  "topic.membership": "Membership and points",
+  "topic.orders": "Orders",
+  "topic.payments": "Payments",
+  "topic.promotions": "Coupons and promotions",
+  "topic.refunds": "Refunds",
+  "topic.returns": "Returns and exchanges",
+  "topic.shipping": "Shipping and delivery",
+  "topic.support": "Contact us",
+  "topic.warranty": "Warranty and repairs",
 
   // -- back office: shell
   "app.name": "faqbot",

@@ -41,7 +41,7 @@ export function htmlLang(locale: Locale): string {
 
 export type T = (key: MessageKey, values?: Record<string, string | number>) => string;
 
-export const I18nContext = createContext<{ locale: Locale; t: T }>({ locale: "en", t: (k, v) => translate("en", k, v) });
+export const I18nContext = /*#__PURE__*/ createContext<{ locale: Locale; t: T }>({ locale: "en", t: (k, v) => translate("en", k, v) });
 
 export function useI18n(): { locale: Locale; t: T } {
   return useContext(I18nContext);

@@ -1,4 +1,6 @@
 import { render } from "preact";
 import "../shared/tokens.css";
+import "./widget.css";
+import { ChatRoot } from "./ChatApp";
 
-render(<p>widget</p>, document.getElementById("root")!);
+render(<ChatRoot />, document.getElementById("root")!);
