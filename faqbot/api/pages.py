@@ -19,7 +19,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 DIST = STATIC / "dist"
 
 # old addresses of back-office pages → their section
-OLD_PATHS = {"/editor": "/app/kb", "/kb": "/app/kb", "/analytics": "/app/analytics", "/admin": "/app/team"}
+OLD_PATHS = {"/agent": "/app/inbox", "/editor": "/app/kb", "/kb": "/app/kb", "/analytics": "/app/analytics", "/admin": "/app/team"}
 
 router = APIRouter(tags=["pages"])
 
@@ -40,11 +40,6 @@ def _built(name: str, media_type: str) -> FileResponse:
 async def chat_page() -> FileResponse:
     """The customer chat: full window here, and inside the widget's iframe (/?embedded=1&…)."""
     return _built("widget.html", "text/html; charset=utf-8")
-
-
-@router.get("/agent", include_in_schema=False)
-async def agent_page() -> FileResponse:
-    return FileResponse(STATIC / "agent.html", media_type="text/html")
 
 
 @router.get("/app", include_in_schema=False)

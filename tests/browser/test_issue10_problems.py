@@ -257,7 +257,8 @@ def test_problem_8_embedding_needs_no_conversation_until_the_first_message_keeps
     page.wait_for_timeout(500)
     assert started == [], "opening the widget is not a conversation yet"
     send(frame, "Problem eight: I want to speak to a person")
-    expect(frame.locator(".msg.customer")).to_have_count(1)
+    expect(frame.locator(".msg.customer[data-seq]")).to_have_count(1)
+    expect(frame.locator("#status")).not_to_have_text("智能客服")          # handed off
     assert len(started) == 1
     conversation_id = frame.locator("body").get_attribute("data-conversation-id")
     handoff = AgentClient(live.web_url).handoff_for(conversation_id)
