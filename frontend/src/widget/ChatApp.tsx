@@ -273,7 +273,7 @@ function Chat({ setLocale }: { setLocale: (l: Locale) => void }) {
   function onInput(value: string) {
     setText(value);
     const now = Date.now();
-    if (status.mode === "human" && now - lastTypingSent.current > 1500 && socketRef.current?.send({ type: "typing" })) {
+    if (status.mode === "human" && now - lastTypingSent.current > 800 && socketRef.current?.send({ type: "typing" })) {
       lastTypingSent.current = now;
     }
   }

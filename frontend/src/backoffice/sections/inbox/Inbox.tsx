@@ -446,7 +446,7 @@ function Conversation({ conversationId, handoff, me, auth, team, canned, refresh
                     onInput={(e) => {
                       setReply((e.target as HTMLTextAreaElement).value);
                       const now = Date.now();
-                      if (!noteMode && now - lastTypingSent.current > 1500 && socketRef.current?.send({ type: "typing" })) lastTypingSent.current = now;
+                      if (!noteMode && now - lastTypingSent.current > 800 && socketRef.current?.send({ type: "typing" })) lastTypingSent.current = now;
                     }}
                     onKeyDown={(e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); } }} />
           <button type="submit" id="send" class="fb-btn primary" disabled={!isMine && !noteMode} title="Ctrl+Enter">
