@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from embeddings import TextEncoder
-from faqbot.api import actions, agent, customer, kb, pages, privacy
+from faqbot.api import actions, agent, customer, history, kb, pages, privacy, widget
 from faqbot.api.errors import install_error_handlers
 from faqbot.api.rate_limits import PerAddressLimits
 from faqbot.customer_data import CustomerData
@@ -60,7 +60,9 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     app.add_middleware(SecurityHeaders, widget_frame_ancestors=settings.widget_frame_ancestors,
                        https=settings.resolved_public_url.startswith("https://"))
     app.include_router(customer.router)
+    app.include_router(widget.router)
     app.include_router(agent.router)
+    app.include_router(history.router)
     app.include_router(kb.router)
     app.include_router(privacy.router)
     app.include_router(actions.router)

@@ -61,12 +61,13 @@ class ChatService:
 
     # -- customers ---------------------------------------------------------------------------
 
-    async def start(self, *, page_url: str | None = None, language: str | None = None) -> tuple[Conversation, str]:
+    async def start(self, *, page_url: str | None = None, language: str | None = None,
+                    visitor: dict[str, Any] | None = None) -> tuple[Conversation, str]:
         """A new conversation and the secret token its customer uses from now on."""
         token = secrets.token_urlsafe(32)
         conversation = await self._conversations.create(
             uuid.uuid4().hex, token_hash(token), page_url=(page_url or None) and page_url[:2000],
-            language=language if language in ("en", "zh") else None,
+            language=language if language in ("en", "zh") else None, visitor=visitor,
         )
         return conversation, token
 
@@ -87,13 +88,19 @@ class ChatService:
             )
         return text
 
-    async def customer_message(self, conversation_id: str, text: str, payload: str | None = None) -> TurnResult:
-        """Store and handle a customer message; `payload` is a pressed button's (the text is its title)."""
+    async def customer_message(self, conversation_id: str, text: str, payload: str | None = None, *,
+                               client_id: str | None = None, reply_to: int | None = None) -> TurnResult:
+        """Store and handle a customer message; `payload` is a pressed button's (the text is its title) and
+        `reply_to` the seq of the message that showed the button. A message whose `client_id` is already stored
+        (the widget retrying after a lost connection) is not stored again: the first result is returned."""
         text = self.validate_text(text)
         if payload is not None and not payload.startswith("/"):
             raise InvalidMessage("a button payload starts with '/'", code="invalid_payload")
         lock = self._turn_locks.setdefault(conversation_id, asyncio.Lock())
         async with lock:
+            if client_id and (sent := await self._conversations.by_client_id(conversation_id, client_id)):
+                after = await self._conversations.messages(conversation_id, after=sent.seq)
+                return TurnResult([sent, *after], await self._handoffs.open_for(conversation_id))
             conversation = await self._conversations.get(conversation_id)
             language = detect_language(text) if payload is None else (conversation.language or "en")
             if language != conversation.language:
@@ -105,7 +112,9 @@ class ChatService:
                 if await self._desk.pending_rating(conversation_id, recent):
                     _, messages = await self._desk.rate(conversation_id, score, None)
                     return TurnResult(messages, None)
-            data = {"language": language, **({"payload": payload} if payload else {})}
+            data = {"language": language, **({"payload": payload} if payload else {}),
+                    **({"client_id": client_id} if client_id else {}),
+                    **({"reply_to": reply_to} if reply_to is not None else {})}
             customer = await self._append(conversation_id, Sender.CUSTOMER, text, data,
                                           to_agents=handoff is not None)
             if handoff is not None:

@@ -81,7 +81,7 @@ class CustomerData:
             found.append(query.conversation_id)
         if query.email or query.phone:
             for conversation in await self._conversations.with_contact():
-                email = conversation.contact.get("email", "")
+                email = conversation.contact.get("email") or str(conversation.visitor.get("email") or "")
                 phone = conversation.contact.get("phone", "")
                 if (query.email and email.strip().lower() == query.email.strip().lower()) or \
                         (query.phone and phone and _same_phone(phone, query.phone)):
@@ -99,7 +99,7 @@ class CustomerData:
                 "last_activity_at": conversation.last_activity_at.isoformat() if conversation.last_activity_at
                 else None,
                 "language": conversation.language, "page_url": conversation.page_url,
-                "contact": conversation.contact,
+                "contact": conversation.contact, "visitor": conversation.visitor, "tags": list(conversation.tags),
                 "messages": [m.to_json() for m in await self._conversations.messages(conversation_id, limit=100_000)],
                 "handoffs": [{"id": h.id, "status": h.status.value, "reason": h.reason.value,
                               "created_at": h.created_at.isoformat(), "contact": h.contact, "note": h.note,

@@ -59,6 +59,7 @@ class Settings:
     login_backoff_max_seconds: float = 900.0
     agent_session_hours: float = 12.0  # a staff session ends this long after login, whatever happens
     agent_idle_minutes: float = 60.0  # ... or after this long without a request or an open console
+    identity_secret: str = ""  # HMAC key the shop signs customers' external ids with (widget setUser); empty: none verified
     # the human handoff desk
     agent_grace_seconds: float = 120.0  # a disconnected agent keeps their conversations this long
     first_reply_target_seconds: float = 120.0  # a handoff waiting longer for its first reply is flagged

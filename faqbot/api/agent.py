@@ -14,6 +14,7 @@ from faqbot.agents import Agent, AuthenticationFailed, Presence
 from faqbot.agents.canned import CannedReplyNotFound
 from faqbot.agents.password_policy import MAX_LENGTH, MIN_LENGTH
 from faqbot.api.deps import CurrentAgent, ServicesDep, SessionToken, websocket_services
+from faqbot.api.history import conversation_json
 from faqbot.api.live import relay
 from faqbot.api.models import RequestModel
 from faqbot.api.streams import accepted_replay_start, stream_conversation
@@ -193,8 +194,10 @@ async def handoff_detail(handoff_id: str, agent: CurrentAgent, services: Service
     handoff = await services.core.handoffs.get(handoff_id)
     view = await services.desk.view(handoff)
     transcript = await services.chat.history(handoff.conversation_id)
+    conversation = await services.core.conversations.get(handoff.conversation_id)
     return {"handoff": view.to_json(), "transcript": [m.to_json() for m in transcript],
-            "history": await services.desk.history(handoff.conversation_id)}
+            "history": await services.desk.history(handoff.conversation_id),
+            "conversation": conversation_json(conversation)}
 
 
 @router.get("/handoffs/{handoff_id}/suggestions")
