@@ -25,7 +25,7 @@ def shop_client(tmp_path: Path):
         yield c
 
 
-@pytest.mark.parametrize("path", ["/", "/agent", "/widget.js", "/healthz", "/static/chat.js", "/openapi.json",
+@pytest.mark.parametrize("path", ["/", "/agent", "/widget.js", "/healthz", "/app/", "/openapi.json",
                                   "/api/agent/handoffs", "/no-such-page"])
 def test_every_response_carries_the_security_headers(client, path):
     headers = client.get(path).headers
@@ -37,7 +37,7 @@ def test_every_response_carries_the_security_headers(client, path):
 
 
 def test_the_console_cannot_be_framed_but_the_widget_page_can_be_by_the_shop(shop_client):
-    console = shop_client.get("/agent").headers
+    console = shop_client.get("/app/inbox").headers
     assert "frame-ancestors 'none'" in console["content-security-policy"] and console["x-frame-options"] == "DENY"
     widget = shop_client.get("/").headers
     assert "frame-ancestors https://shop.example https://www.shop.example" in widget["content-security-policy"]
