@@ -27,6 +27,7 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 10.0
     action_token: str = ""  # shared secret Rasa sends to the action endpoint (empty: not required)
+    rasa_session_turns: int = 8  # a Rasa session (the tracker a turn reads) ends after this many customer turns
     # retrieval
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
     answer_threshold_en: float = 0.40

@@ -19,6 +19,7 @@ from faqbot.desk import DeskPolicy, HandoffDesk
 from faqbot.messenger import Messenger
 from faqbot.rasa_gateway import RasaGateway
 from faqbot.settings import Settings
+from faqbot.turn_locks import LocalTurnLocks
 from frustration import FrustrationDetector
 from frustration.detector import load_detector
 from handoff import HandoffService, HandoffStore
@@ -95,9 +96,9 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
                         queue_update_seconds=settings.queue_update_seconds, hours=settings.opening_hours)
     desk = HandoffDesk(core.handoffs, core.agents, core.conversations, messenger, rasa, policy)
     chat = ChatService(core.conversations, core.handoffs, rasa, messenger, desk, detector,
-                       max_message_chars=settings.max_message_chars)
+                       max_message_chars=settings.max_message_chars, turn_locks=LocalTurnLocks())
     executor = ActionExecutor()
-    for action in build_actions(ActionServices(knowledge=core.knowledge, handoffs=core.handoffs)):
+    for action in build_actions(ActionServices(knowledge=core.knowledge)):
         executor.register_action(action)
     return Services(core, hub=hub, rasa=rasa, chat=chat, desk=desk, canned=CannedReplyStore(core.engine),
                     actions=executor)

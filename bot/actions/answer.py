@@ -13,8 +13,8 @@ from bot.actions.base import ServiceAction, conversation_language
 from bot.actions.context import FollowUp, contextual_query, follow_up_kind
 from bot.actions.frustration import turn_frustration
 from bot.actions.ports import ActionServices
-from bot.actions.replies import OFFER_LOW_CONFIDENCE, answer, did_you_mean, failed_turns, offer_person
-from bot.actions.texts import text
+from bot.actions.replies import OFFER_LOW_CONFIDENCE, answer, did_you_mean, failed_turns, given_articles, offer_person
+from bot.actions.texts import apologetic, text
 from knowledge_base.decision import Decision, Outcome
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,8 @@ class ActionAnswerFromKB(ServiceAction):
         chosen = next(tracker.get_latest_entity_values("article_id"), None)
         if chosen and (article := services.knowledge.published_article(chosen)) is not None:
             return answer(dispatcher, article, language, question=tracker.get_slot("last_question"),
-                          apologise=apologise, chosen_by_customer=True) + [SlotSet("failed_turns", 0)]
+                          given=given_articles(tracker), apologise=apologise,
+                          chosen_by_customer=True) + [SlotSet("failed_turns", 0)]
 
         question = tracker.latest_message.get("text") or ""
         try:
@@ -82,16 +83,18 @@ class ActionAnswerFromKB(ServiceAction):
                    "follow_up_of": follows_up, "completed_from_context": query != question}
         if decision.outcome is Outcome.ANSWER and best is not None:
             return answer(dispatcher, best.article, language, question=query, apologise=apologise,
-                          **details) + [SlotSet("failed_turns", 0)]
+                          given=given_articles(tracker), **details) + [SlotSet("failed_turns", 0)]
         details["article_id"] = None
         remember = [SlotSet("last_question", query), SlotSet("shown_articles", [])]
         if decision.outcome is Outcome.CLARIFY:
             return did_you_mean(dispatcher, decision.choices(3), language, apologise=apologise, **details) + remember
 
         failed = failed_turns(tracker) + 1
+        # not an answer: say so plainly and say what the bot can help with; apologise only to an upset
+        # customer, and then only once
         message = text("struggling" if failed >= 2 else "unsure", language)
         if apologise:
-            message = f"{text('apology', language)} {message}"
+            message = apologetic(message, language)
         return offer_person(
             dispatcher, message, language, OFFER_LOW_CONFIDENCE, outcome="unsure", failed_turns=failed,
             best_guess=best.article.id if best else None, **details,

@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from rasa_sdk import Action, Tracker
 
 from bot.actions.ports import ActionServices
+from bot.turn import LANGUAGES, META_LANGUAGE
 from knowledge_base.language import detect_language
 
 
@@ -28,5 +29,9 @@ class ServiceAction(Action, ABC):
 
 
 def conversation_language(tracker: Tracker) -> str:
-    """The language slot, or the latest message's language if the slot is not set yet."""
+    """The language the web service read from the customer's message (sent as metadata), else the language
+    slot, else the message's own (a standalone action server called without metadata)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    if metadata.get(META_LANGUAGE) in LANGUAGES:
+        return metadata[META_LANGUAGE]
     return tracker.get_slot("language") or detect_language(tracker.latest_message.get("text") or "")

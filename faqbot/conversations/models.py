@@ -43,4 +43,5 @@ class Conversation:
     last_seq: int
     language: str | None = None
     page_url: str | None = None
+    script: str | None = None  # "hans" / "hant": the Chinese script the customer writes in
     needs_bot_resume: bool = False

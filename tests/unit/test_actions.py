@@ -1,6 +1,7 @@
 """The custom actions run on real rasa_sdk Trackers, against a real (small) knowledge base and database."""
 
 import pytest
+from bot.actions.slots import ValidatePredefinedSlots
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -14,7 +15,6 @@ from bot.actions import (
     ActionServices,
 )
 from bot.actions.context import follow_up_kind
-from bot.actions.slots import ValidatePredefinedSlots
 from handoff import HandoffPriority, HandoffReason, HandoffStatus
 from knowledge_base import AnswerPolicy
 from tests.factories import frustration, tracker

@@ -1,0 +1,178 @@
+"""The Rasa server as faqbot runs it: `python -m bot.rasa_runtime run …` is `rasa run …` with four changes.
+
+They are applied here, in the pinned Rasa environment, before Rasa starts; nothing in site-packages is
+edited, so `scripts/run.sh` on a fresh machine runs exactly this (the launcher starts Rasa this way).
+
+1. **Action responses are validated cheaply.** Rasa 3.6 calls `jsonschema.validate(result, schema)` for
+   every custom action response, which re-checks the schema itself against its meta-schema each time and
+   tries all 23 `oneOf` branches of every event: half of Rasa's CPU under load. The same rules are now
+   checked directly (the checker reads the event names from Rasa's own schema and refuses to run if the
+   schema has another shape); a response they reject goes through the full validator, compiled once, for
+   its exact error.
+2. **A conversation session also ends after `FAQBOT_RASA_SESSION_TURNS` customer turns** (besides
+   Rasa's idle timeout). The new session carries the slots over (`carry_over_slots_to_new_session`), and
+   the SQL tracker store loads only the latest session, so the tracker a turn loads, replays and
+   predicts over stays bounded: a turn late in a long conversation costs what an early one does.
+3. **Intents are never taken from message text** (`/greet{"order_number": "…"}`) unless the message
+   carries the web service's `button: true` metadata; faqbot's input channel parses such buttons itself.
+4. **The SQLite tracker store runs in WAL mode with `synchronous=NORMAL`**: a commit no longer waits for
+   several fsyncs while blocking the server's event loop (a crash can lose at most the last turns'
+   events, never corrupt the file). Other databases are left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SESSION_TURNS_ENV = "FAQBOT_RASA_SESSION_TURNS"
+DEFAULT_SESSION_TURNS = 8
+
+
+def compile_action_response_validation() -> None:
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    checker = ActionResponseChecker(RemoteAction.action_response_format_spec())
+
+    def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        if checker.is_valid(result):
+            return True
+        try:  # invalid: the full validation, for its exact error message
+            checker.validate(result)
+            return True
+        except ValidationError as e:
+            e.message += (
+                ". Failed to validate Action server response from API, make sure your response from the "
+                f"Action endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+            )
+            raise e
+
+    RemoteAction._validate_action_result = _validate_action_result
+
+
+class ActionResponseChecker:
+    """Rasa's action response schema, decided the fast way.
+
+    Each event must match exactly one branch of a 23-way `oneOf`, and the branches differ by a constant
+    event name. So an event is valid exactly when it passes the common part and the one branch its name
+    selects: that branch alone is checked, instead of all 23 (each failure building an error object).
+    Every validator is compiled once. A schema of another shape falls back to the full validator.
+    """
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        from jsonschema.validators import validator_for
+
+        cls = validator_for(schema)
+        cls.check_schema(schema)  # once, instead of on every response
+        self._full = cls(schema)
+        self._branches: dict[str, Any] | None = None
+        event = schema.get("properties", {}).get("events", {}).get("items", {})
+        branches: dict[str, Any] = {}
+        for branch in event.get("oneOf", []):
+            name = branch.get("properties", {}).get("event", {}).get("const")
+            if not isinstance(name, str) or name in branches:
+                return
+            branches[name] = cls(branch)
+        if not branches:
+            return
+        self._common = cls({k: v for k, v in event.items() if k != "oneOf"})
+        outer = {**schema, "properties": {**schema["properties"], "events": {"type": "array"}}}
+        self._outer = cls(outer)
+        self._branches = branches
+
+    def is_valid(self, result: Any) -> bool:
+        if self._branches is None:
+            return self._full.is_valid(result)
+        if not self._outer.is_valid(result):
+            return False
+        for item in result.get("events", []) if isinstance(result, dict) else []:
+            branch = self._branches.get(item.get("event")) if isinstance(item, dict) else None
+            if branch is None or not self._common.is_valid(item) or not branch.is_valid(item):
+                return False
+        return True
+
+    def validate(self, result: Any) -> None:
+        self._full.validate(result)
+
+
+def user_turns_in_session(events: Any) -> int:
+    """Customer messages since the tracker's latest session start."""
+    from rasa.shared.core.events import SessionStarted, UserUttered
+
+    turns = 0
+    for event in reversed(events):
+        if isinstance(event, SessionStarted):
+            break
+        if isinstance(event, UserUttered):
+            turns += 1
+    return turns
+
+
+def bound_sessions(max_turns: int) -> None:
+    from rasa.core.processor import MessageProcessor
+
+    expired_by_time = MessageProcessor._has_session_expired
+
+    def _has_session_expired(self: MessageProcessor, tracker: Any) -> bool:
+        if expired_by_time(self, tracker):
+            return True
+        if not self.domain.session_config.are_sessions_enabled() or tracker.is_paused():
+            return False
+        return user_turns_in_session(tracker.events) >= max_turns
+
+    MessageProcessor._has_session_expired = _has_session_expired
+
+
+def gate_intents_in_text() -> None:
+    from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
+    from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+
+    from bot.turn import META_BUTTON
+
+    def process(self: RegexMessageHandler, messages: list[Any], domain: Any | None = None) -> list[Any]:
+        return [
+            YAMLStoryReader.unpack_regex_message(message, domain, entity_extractor_name=self.name)
+            if (message.get("metadata") or {}).get(META_BUTTON) is True else message
+            for message in messages
+        ]
+
+    RegexMessageHandler.process = process
+
+
+def tune_sqlite() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _pragmas(dbapi_connection: Any, _: Any) -> None:
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+
+def apply(session_turns: int | None = None) -> None:
+    turns = session_turns if session_turns is not None else int(
+        os.environ.get(SESSION_TURNS_ENV) or DEFAULT_SESSION_TURNS)
+    compile_action_response_validation()
+    if turns > 0:
+        bound_sessions(turns)
+    gate_intents_in_text()
+    tune_sqlite()
+
+
+def main() -> None:
+    apply()
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
