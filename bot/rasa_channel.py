@@ -28,7 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.turn import FRUSTRATION_LEVELS, LANGUAGES, META_BUTTON, META_FRUSTRATION, META_LANGUAGE, NluResult
+from bot.turn import META_BUTTON, NluResult, metadata_entities
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +56,6 @@ def button_parse_data(payload: str, domain: Any) -> dict[str, Any] | None:
     if not intent.get("name"):
         return None
     return {"text": payload, "entities": [], **parsed}
-
-
-def metadata_entities(metadata: dict[str, Any]) -> list[dict[str, Any]]:
-    """The web service's reading of the message (language, frustration level), as entities for slot filling."""
-    found = []
-    language = metadata.get(META_LANGUAGE)
-    if language in LANGUAGES:
-        found.append({"entity": "language", "value": language, "extractor": "faqbot_channel"})
-    frustration = metadata.get(META_FRUSTRATION)
-    level = frustration.get("level") if isinstance(frustration, dict) else None
-    if level in FRUSTRATION_LEVELS:
-        found.append({"entity": "frustration", "value": level, "extractor": "faqbot_channel"})
-    return found
 
 
 class FaqbotInput(InputChannel):

@@ -30,6 +30,19 @@ HANDOFF_REASONS = ("customer_request", "low_confidence", "frustrated", "bot_unav
 HANDOFF_PRIORITIES = ("normal", "high")
 
 
+def metadata_entities(metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """The web service's reading of a message (language, frustration level) as entities, for slot filling."""
+    found = []
+    language = metadata.get(META_LANGUAGE)
+    if language in LANGUAGES:
+        found.append({"entity": "language", "value": language, "extractor": "faqbot_channel"})
+    frustration = metadata.get(META_FRUSTRATION)
+    level = frustration.get("level") if isinstance(frustration, dict) else None
+    if level in FRUSTRATION_LEVELS:
+        found.append({"entity": "frustration", "value": level, "extractor": "faqbot_channel"})
+    return found
+
+
 @dataclass(frozen=True)
 class NluResult:
     """What Rasa's NLU read from the customer's message."""
