@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from rasa_sdk.executor import ActionExecutor
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import ActionServices, build_actions
-from embeddings import SentenceTransformerEncoder, TextEncoder
+from embeddings import BatchingEncoder, SentenceTransformerEncoder, TextEncoder, model_executor
 from faqbot.agents import AgentStore
 from faqbot.agents.canned import CannedReplyStore
 from faqbot.chat import ChatService
@@ -41,10 +42,12 @@ class Core:
     handoffs: HandoffService
     agents: AgentStore
     conversations: ConversationStore
+    models: ThreadPoolExecutor  # the one thread every model's (batched) forward passes run on
 
     async def aclose(self) -> None:
         await self.knowledge.aclose()
         await self.engine.dispose()
+        self.models.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass
@@ -67,7 +70,8 @@ class Services:
 async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> Core:
     engine = make_engine(settings.resolved_database_url)
     await migrate(engine)
-    encoder = encoder or SentenceTransformerEncoder(settings.embedding_model)
+    models = model_executor()
+    encoder = encoder or BatchingEncoder(SentenceTransformerEncoder(settings.embedding_model), executor=models)
     knowledge = KnowledgeBase(
         ArticleStore(engine), encoder, settings.index_dir,
         policy=AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh),
@@ -80,7 +84,7 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
     if settings.bootstrap_agent:
         await _ensure_bootstrap_agent(agents, settings.bootstrap_agent)
     return Core(settings, engine, knowledge, HandoffService(HandoffStore(engine)), agents,
-                ConversationStore(engine))
+                ConversationStore(engine), models)
 
 
 async def build_services(settings: Settings, encoder: TextEncoder | None = None,
@@ -89,7 +93,7 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     hub = EventHub()
     rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds)
     detector = frustration_detector or load_detector(
-        settings.frustration_model, settings.embedding_model, settings.frustration_thresholds)
+        settings.frustration_model, settings.embedding_model, settings.frustration_thresholds, core.models)
     messenger = Messenger(core.conversations, hub)
     policy = DeskPolicy(grace_seconds=settings.agent_grace_seconds,
                         first_reply_target_seconds=settings.first_reply_target_seconds,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -164,8 +165,22 @@ class FrustrationDetector:
         return 1.0 - calm, reasons
 
 
-def load_detector(model_dir: Path, base_model: str, thresholds: Thresholds | None = None) -> FrustrationDetector:
-    """The detector with the shipped (or configured) fine-tuned text model."""
+class BatchingScorer:
+    """A TextScorer whose calls from concurrent requests share forward passes (embeddings.MicroBatcher)."""
+
+    def __init__(self, scorer: TextScorer, executor: Executor | None = None) -> None:
+        from embeddings.batching import MicroBatcher
+
+        self._batcher = MicroBatcher(scorer.score, executor=executor)
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        return self._batcher(texts) if len(texts) else np.zeros(0, dtype=np.float32)
+
+
+def load_detector(model_dir: Path, base_model: str, thresholds: Thresholds | None = None,
+                  executor: Executor | None = None) -> FrustrationDetector:
+    """The detector with the shipped (or configured) fine-tuned text model, its forward passes batched
+    across concurrent requests (on `executor`, the process's model thread, when given)."""
     from frustration.text_model import FineTunedScorer
 
-    return FrustrationDetector(FineTunedScorer(model_dir, base_model), thresholds)
+    return FrustrationDetector(BatchingScorer(FineTunedScorer(model_dir, base_model), executor), thresholds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -36,8 +37,9 @@ async def decide_in_context(
     if current is None or current.language != language or kind is None:
         return await services.knowledge.decide(question, language), question, None
     completed = contextual_query(question, current)
-    standalone = await services.knowledge.decide(question, language, exclude=[current.id])
-    contextual = await services.knowledge.decide(completed, language, exclude=[current.id])
+    standalone, contextual = await asyncio.gather(  # at once: their encodings share one forward pass
+        services.knowledge.decide(question, language, exclude=[current.id]),
+        services.knowledge.decide(completed, language, exclude=[current.id]))
     # a message that points back ("and …", "that", "…呢") means the topic, unless the topic finds nothing
     if (kind is FollowUp.MARKED and contextual.outcome is not Outcome.UNSURE) or (
             _strength(contextual) >= _strength(standalone)):
