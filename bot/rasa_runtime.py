@@ -10,14 +10,18 @@ edited, so `scripts/run.sh` on a fresh machine runs exactly this (the launcher s
    schema has another shape); a response they reject goes through the full validator, compiled once, for
    its exact error.
 2. **A conversation session also ends after `FAQBOT_RASA_SESSION_TURNS` customer turns** (besides
-   Rasa's idle timeout). The new session carries the slots over (`carry_over_slots_to_new_session`), and
-   the SQL tracker store loads only the latest session, so the tracker a turn loads, replays and
-   predicts over stays bounded: a turn late in a long conversation costs what an early one does.
+   Rasa's idle timeout). The new session carries the slots over (`carry_over_slots_to_new_session`) —
+   each slot's latest value once, where Rasa would copy every slot event of the old session, carried
+   ones included, so that sessions grew one after another — and the SQL tracker store loads only the
+   latest session. So the tracker a turn loads, replays and predicts over stays bounded: a turn late in a
+   long conversation costs what an early one does.
 3. **Intents are never taken from message text** (`/greet{"order_number": "…"}`) unless the message
    carries the web service's `button: true` metadata; faqbot's input channel parses such buttons itself.
-4. **The SQLite tracker store runs in WAL mode with `synchronous=NORMAL`**: a commit no longer waits for
-   several fsyncs while blocking the server's event loop (a crash can lose at most the last turns'
-   events, never corrupt the file). Other databases are left alone.
+4. **The SQLite tracker store keeps its connections open and runs in WAL mode with `synchronous=NORMAL`**:
+   Rasa's SQLAlchemy 1.4 opened and closed a connection (and checkpointed the log) for every load and
+   save, and each commit waited for several fsyncs while blocking the server's event loop. Now a commit
+   is an append to the log (a crash can lose at most the last turns' events, never corrupt the file).
+   Other databases are left alone.
 """
 
 from __future__ import annotations
@@ -113,8 +117,26 @@ def user_turns_in_session(events: Any) -> int:
     return turns
 
 
+def latest_slot_values(events: Any) -> list[Any]:
+    """One SlotSet per slot: the latest value of each, in the order they were last set."""
+    from rasa.shared.core.events import SlotSet
+
+    latest: dict[str, Any] = {}
+    for event in events:
+        if isinstance(event, SlotSet):
+            latest.pop(event.key, None)
+            latest[event.key] = event
+    return [SlotSet(key=e.key, value=e.value, metadata=e.metadata) for e in latest.values()]
+
+
 def bound_sessions(max_turns: int) -> None:
+    from rasa.core.actions.action import ActionSessionStart
     from rasa.core.processor import MessageProcessor
+
+    # Rasa carries over every SlotSet event of the old session, the carried-over ones included, so each
+    # session starts bigger than the last; the slots' latest values are the same state, and bounded.
+    ActionSessionStart._slot_set_events_from_tracker = staticmethod(
+        lambda tracker: latest_slot_values(tracker.applied_events()))
 
     expired_by_time = MessageProcessor._has_session_expired
 
@@ -145,8 +167,22 @@ def gate_intents_in_text() -> None:
 
 
 def tune_sqlite() -> None:
+    import rasa.core.tracker_store as tracker_store
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import QueuePool
+
+    engine_kwargs = tracker_store.create_engine_kwargs
+
+    def create_engine_kwargs(url: Any) -> dict[str, Any]:
+        if str(url).startswith("sqlite") and ":memory:" not in str(url):
+            # SQLAlchemy 1.4 opens and closes a file database's connection for every session (NullPool); with
+            # WAL, closing the last connection also checkpoints the log. Keep a few connections open instead.
+            return {"poolclass": QueuePool, "pool_size": 4, "max_overflow": 4,
+                    "connect_args": {"check_same_thread": False}}
+        return engine_kwargs(url)
+
+    tracker_store.create_engine_kwargs = create_engine_kwargs
 
     @event.listens_for(Engine, "connect")
     def _pragmas(dbapi_connection: Any, _: Any) -> None:
