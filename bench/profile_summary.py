@@ -19,7 +19,7 @@ from pathlib import Path
 # leaf frames of threads that wait: the event loop in select/uvloop, idle worker threads, aiosqlite's queue
 IDLE = re.compile(r"select \(selectors\.py|_run_once \(asyncio|epoll|wait \(threading\.py|_worker \(concurrent|"
                   r"run_forever|poll \(selectors|uvloop|Runner\.run \(asyncio/runners\.py|"
-                  r"_connection_worker_thread \(aiosqlite/core\.py:59\)|get \(queue\.py")
+                  r"_connection_worker_thread \(aiosqlite/core\.py:(59|63)\)|get \(queue\.py")
 PARTS = {
     # Rasa
     "action response validation (jsonschema)": r"_validate_action_result|jsonschema",

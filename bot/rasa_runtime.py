@@ -1,4 +1,4 @@
-"""The Rasa server as faqbot runs it: `python -m bot.rasa_runtime run …` is `rasa run …` with four changes.
+"""The Rasa server as faqbot runs it: `python -m bot.rasa_runtime run …` is `rasa run …` with these changes.
 
 They are applied here, in the pinned Rasa environment, before Rasa starts; nothing in site-packages is
 edited, so `scripts/run.sh` on a fresh machine runs exactly this (the launcher starts Rasa this way).
@@ -17,7 +17,13 @@ edited, so `scripts/run.sh` on a fresh machine runs exactly this (the launcher s
    long conversation costs what an early one does.
 3. **Intents are never taken from message text** (`/greet{"order_number": "…"}`) unless the message
    carries the web service's `button: true` metadata; faqbot's input channel parses such buttons itself.
-4. **The SQLite tracker store keeps its connections open and runs in WAL mode with `synchronous=NORMAL`**:
+4. **A custom action is sent the tracker's state with this turn's events only** (from the customer's
+   latest message on) instead of the whole session's: faqbot's actions read the latest message and the
+   slots, never older events, and serialising, sending and parsing a long event list was a large part of
+   every call on both sides.
+5. **Event classes are looked up by name once** (Rasa walked the whole Event class tree, checking each
+   class for abstractness, for every event it read from the tracker store).
+6. **The SQLite tracker store keeps its connections open and runs in WAL mode with `synchronous=NORMAL`**:
    Rasa's SQLAlchemy 1.4 opened and closed a connection (and checkpointed the log) for every load and
    save, and each commit waited for several fsyncs while blocking the server's event loop. Now a commit
    is an append to the log (a crash can lose at most the last turns' events, never corrupt the file).
@@ -166,6 +172,52 @@ def gate_intents_in_text() -> None:
     RegexMessageHandler.process = process
 
 
+def events_of_this_turn(events: Any) -> list[Any]:
+    """The events from the latest customer message on (all of them when there is none)."""
+    from rasa.shared.core.events import UserUttered
+
+    events = list(events)
+    for i in range(len(events) - 1, -1, -1):
+        if isinstance(events[i], UserUttered):
+            return events[i:]
+    return events
+
+
+def slim_action_calls() -> None:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.trackers import EventVerbosity
+
+    def _action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
+        state = tracker.current_state(EventVerbosity.NONE)
+        state["events"] = [event.as_dict() for event in events_of_this_turn(tracker.events)]
+        result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
+                  "version": rasa.__version__}
+        if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+            result["domain"] = domain.as_dict()
+        return result
+
+    import rasa
+
+    RemoteAction._action_call_format = _action_call_format
+
+
+def cache_event_types() -> None:
+    from rasa.shared.core.events import Event
+
+    resolve = Event.resolve_by_type
+    known: dict[str, Any] = {}
+
+    def resolve_by_type(type_name: str, default: Any | None = None) -> Any | None:
+        found = known.get(type_name)
+        if found is None:
+            found = resolve(type_name, default)  # unknown names: Rasa's answer (the default, or its error)
+            if found is not None and found is not default:
+                known[type_name] = found
+        return found
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
 def tune_sqlite() -> None:
     import rasa.core.tracker_store as tracker_store
     from sqlalchemy import event
@@ -197,6 +249,8 @@ def apply(session_turns: int | None = None) -> None:
     turns = session_turns if session_turns is not None else int(
         os.environ.get(SESSION_TURNS_ENV) or DEFAULT_SESSION_TURNS)
     compile_action_response_validation()
+    slim_action_calls()
+    cache_event_types()
     if turns > 0:
         bound_sessions(turns)
     gate_intents_in_text()

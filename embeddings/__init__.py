@@ -1,6 +1,6 @@
 """Text embeddings and the FAISS vector index behind small interfaces."""
 
-from embeddings.batching import BatchingEncoder, MicroBatcher, model_executor
+from embeddings.batching import BatchingEncoder, MicroBatcher, limit_model_threads, model_executor
 from embeddings.cache import CachingEncoder
 from embeddings.encoder import HashingEncoder, SentenceTransformerEncoder, TextEncoder
 from embeddings.index import IndexManifest, VectorIndex
@@ -8,6 +8,7 @@ from embeddings.index import IndexManifest, VectorIndex
 __all__ = [
     "BatchingEncoder",
     "MicroBatcher",
+    "limit_model_threads",
     "model_executor",
     "CachingEncoder",
     "HashingEncoder",

@@ -30,6 +30,19 @@ def model_executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
 
 
+def limit_model_threads(threads: int) -> None:
+    """How many CPU threads one forward pass may use (PyTorch's intra-op pool, process-wide).
+
+    With the service, Rasa and other customers' requests sharing a few cores, a pass that spreads over all
+    of them (and whose idle threads spin) costs more CPU than it saves time; batching keeps passes large.
+    """
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - an encoder without torch
+        return
+    torch.set_num_threads(max(1, threads))
+
+
 class MicroBatcher:
     """Runs `function` over the texts of every request queued when the model comes free, up to `max_texts`.
 

@@ -30,6 +30,7 @@ class Settings:
     rasa_session_turns: int = 8  # a Rasa session (the tracker a turn reads) ends after this many customer turns
     # retrieval
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    model_threads: int = 1  # CPU threads per forward pass; the cores are shared with Rasa and other requests
     answer_threshold_en: float = 0.40
     answer_threshold_zh: float = 0.45
     calibrate: bool = True  # calibrated answer decisions; false: the two score thresholds above decide

@@ -10,7 +10,7 @@ from rasa_sdk.executor import ActionExecutor
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import ActionServices, build_actions
-from embeddings import BatchingEncoder, SentenceTransformerEncoder, TextEncoder, model_executor
+from embeddings import BatchingEncoder, SentenceTransformerEncoder, TextEncoder, limit_model_threads, model_executor
 from faqbot.agents import AgentStore
 from faqbot.agents.canned import CannedReplyStore
 from faqbot.chat import ChatService
@@ -71,6 +71,7 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
     engine = make_engine(settings.resolved_database_url)
     await migrate(engine)
     models = model_executor()
+    limit_model_threads(settings.model_threads)
     encoder = encoder or BatchingEncoder(SentenceTransformerEncoder(settings.embedding_model), executor=models)
     knowledge = KnowledgeBase(
         ArticleStore(engine), encoder, settings.index_dir,
