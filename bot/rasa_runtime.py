@@ -21,9 +21,14 @@ edited, so `scripts/run.sh` on a fresh machine runs exactly this (the launcher s
    latest message on) instead of the whole session's: faqbot's actions read the latest message and the
    slots, never older events, and serialising, sending and parsing a long event list was a large part of
    every call on both sides.
-5. **Event classes are looked up by name once** (Rasa walked the whole Event class tree, checking each
+5. **Calls to the action server reuse their connections** (Rasa opened a new HTTP session, and so a new
+   TCP connection on both sides, for every custom action call).
+6. **Event classes are looked up by name once** (Rasa walked the whole Event class tree, checking each
    class for abstractness, for every event it read from the tracker store).
-6. **The SQLite tracker store keeps its connections open and runs in WAL mode with `synchronous=NORMAL`**:
+7. **The SQL tracker store reads only the events' JSON and writes a turn's new events in one insert**,
+   knowing how many events it loaded for the turn instead of counting them again (Rasa built an ORM
+   object per event both ways and counted the session's events before every save).
+8. **The SQLite tracker store keeps its connections open and runs in WAL mode with `synchronous=NORMAL`**:
    Rasa's SQLAlchemy 1.4 opened and closed a connection (and checkpointed the log) for every load and
    save, and each commit waited for several fsyncs while blocking the server's event loop. Now a commit
    is an append to the log (a crash can lose at most the last turns' events, never corrupt the file).
@@ -201,6 +206,37 @@ def slim_action_calls() -> None:
     RemoteAction._action_call_format = _action_call_format
 
 
+class _KeptOpen:
+    """`async with` on a shared client session that leaves it open."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> Any:
+        return self._session
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+def keep_action_connections() -> None:
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    new_session = EndpointConfig.session
+    sessions: dict[tuple[int, int], Any] = {}
+
+    def session(self: EndpointConfig) -> Any:
+        key = (id(self), id(asyncio.get_running_loop()))
+        current = sessions.get(key)
+        if current is None or current.closed:
+            current = sessions[key] = new_session(self)
+        return _KeptOpen(current)
+
+    EndpointConfig.session = session
+
+
 def cache_event_types() -> None:
     from rasa.shared.core.events import Event
 
@@ -216,6 +252,49 @@ def cache_event_types() -> None:
         return found
 
     Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+def lean_sql_tracker_store() -> None:
+    """Load only the events' JSON (not ORM objects), and save the new events in one insert, knowing how many
+    the turn loaded instead of counting them again."""
+    import itertools
+    import json
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+    loaded: dict[tuple[int, str], int] = {}  # (store, sender) -> events of the latest session in the database
+
+    async def _retrieve(self: SQLTrackerStore, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions) \
+                .with_entities(self.SQLEvent.data).all()
+        if not fetch_events_from_all_sessions:
+            loaded[(id(self), sender_id)] = len(rows)
+        if not self.domain or not rows:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, [json.loads(data) for (data,) in rows], self.domain.slots)
+
+    async def save(self: SQLTrackerStore, tracker: Any) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            stored = loaded.pop((id(self), tracker.sender_id), None)
+            if stored is None:  # not loaded in this turn: count, as Rasa does
+                stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            rows = []
+            for event in itertools.islice(tracker.events, stored, len(tracker.events)):
+                data = event.as_dict()
+                rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
+                             "timestamp": data.get("timestamp"), "action_name": data.get("name"),
+                             "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                             "data": json.dumps(data)})
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
+
+    SQLTrackerStore._retrieve = _retrieve
+    SQLTrackerStore.save = save
 
 
 def tune_sqlite() -> None:
@@ -250,10 +329,12 @@ def apply(session_turns: int | None = None) -> None:
         os.environ.get(SESSION_TURNS_ENV) or DEFAULT_SESSION_TURNS)
     compile_action_response_validation()
     slim_action_calls()
+    keep_action_connections()
     cache_event_types()
     if turns > 0:
         bound_sessions(turns)
     gate_intents_in_text()
+    lean_sql_tracker_store()
     tune_sqlite()
 
 

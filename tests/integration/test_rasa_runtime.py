@@ -45,6 +45,37 @@ handler = RegexMessageHandler()
 typed = handler.process([Message(data={"text": '/greet{"order_number": "INJ"}', "metadata": {}})])[0]
 button = handler.process([Message(data={"text": "/affirm", "metadata": {"button": True}})])[0]
 assert typed.get("intent") is None and button.get("intent")["name"] == "affirm"
+
+import asyncio, tempfile, os
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SessionStarted
+
+async def store_round_trip():
+    domain = Domain.load("bot/domain.yml")
+    with tempfile.TemporaryDirectory() as folder:
+        store = SQLTrackerStore(domain, dialect="sqlite", db=os.path.join(folder, "t.db"))
+        tracker = await store.get_or_create_tracker("s1")
+        tracker.update(UserUttered("hi", {"name": "greet", "confidence": 0.9}))
+        tracker.update(SlotSet("current_article", "a-en"))
+        await store.save(tracker)
+        again = await store.get_or_create_tracker("s1")
+        assert [e.as_dict()["event"] for e in again.events] == [e.as_dict()["event"] for e in tracker.events]
+        again.update(ActionExecuted("action_session_start"))
+        again.update(SessionStarted())
+        again.update(SlotSet("current_article", "a-en"))
+        await store.save(again)
+        latest = await store.retrieve("s1")
+        assert [e.as_dict()["event"] for e in latest.events] == ["session_started", "slot"]
+        full = await store.retrieve_full_tracker("s1")
+        assert len(full.events) == len(again.events)  # nothing stored twice, nothing lost
+        # a save that did not follow a load in the turn counts what is stored, as Rasa does
+        latest.update(UserUttered("bye", {"name": "goodbye", "confidence": 0.9}))
+        await store.save(latest)
+        await store.save(latest)
+        assert [e.as_dict()["event"] for e in (await store.retrieve("s1")).events] == ["session_started", "slot", "user"]
+
+asyncio.run(store_round_trip())
 print("ok")
 '''
 
