@@ -73,7 +73,8 @@ async def store_round_trip():
         latest.update(UserUttered("bye", {"name": "goodbye", "confidence": 0.9}))
         await store.save(latest)
         await store.save(latest)
-        assert [e.as_dict()["event"] for e in (await store.retrieve("s1")).events] == ["session_started", "slot", "user"]
+        kinds = [e.as_dict()["event"] for e in (await store.retrieve("s1")).events]
+        assert kinds == ["session_started", "slot", "user"]
 
 asyncio.run(store_round_trip())
 print("ok")
