@@ -26,7 +26,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings.from_env()
     encoder = SentenceTransformerEncoder(settings.embedding_model, onnx_cache=settings.onnx_cache,
-                                         threads=settings.model_threads)
+                                         int8=settings.int8, threads=settings.model_threads)
     policy = AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh)
     results = {}
     for name, (train, test, label) in SETS.items():

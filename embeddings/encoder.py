@@ -52,7 +52,7 @@ class SentenceTransformerEncoder:
     """
 
     def __init__(self, name_or_path: str = DEFAULT_MODEL, *, batch_size: int = 64, onnx_cache: Path | None = None,
-                 threads: int = 1) -> None:
+                 int8: bool = False, threads: int = 1) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
@@ -64,9 +64,9 @@ class SentenceTransformerEncoder:
             self._model, "get_embedding_dimension"
         ) else self._model.get_sentence_embedding_dimension()
         self._dimension = int(dimension)
-        self._onnx = self._onnx_runtime(onnx_cache, threads) if onnx_cache is not None else None
+        self._onnx = self._onnx_runtime(onnx_cache, threads, int8) if onnx_cache is not None else None
 
-    def _onnx_runtime(self, cache: Path, threads: int):
+    def _onnx_runtime(self, cache: Path, threads: int, int8: bool):
         from embeddings.onnx import OnnxTransformer, onnx_available
 
         kinds = [type(m).__name__ for m in self._model]
@@ -75,7 +75,7 @@ class SentenceTransformerEncoder:
                 or any(k != "Normalize" for k in kinds[2:]):
             return None
         return OnnxTransformer.from_torch(self._model[0].auto_model, self._model.preprocess, cache,
-                                          f"st-{Path(self._name).name}", threads=threads)
+                                          f"st-{Path(self._name).name}", threads=threads, int8=int8)
 
     @property
     def runtime(self) -> str:

@@ -74,6 +74,22 @@ def _export(model: Any, featurize: Featurize, path: Path) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
+def _quantized(path: Path) -> Path:
+    """The model with its weights quantized to 8-bit integers per output channel (made once, next to it)."""
+    quantized = path.with_name(path.stem + "-int8.onnx")
+    if not quantized.exists():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=quantized.name, suffix=".tmp")
+        os.close(fd)
+        try:
+            quantize_dynamic(str(path), tmp, weight_type=QuantType.QInt8, per_channel=True)
+            os.replace(tmp, quantized)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    return quantized
+
+
 class OnnxTransformer:
     """A Hugging Face transformer (BERT-like: input ids, attention mask, token types) on ONNX Runtime:
     texts in (through `featurize`, the model's own tokenisation), the attention-masked mean of the last
@@ -86,6 +102,7 @@ class OnnxTransformer:
         options.intra_op_num_threads = max(1, threads)
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.enable_cpu_mem_arena = False  # small inputs: the arena would only hold on to memory
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._featurize = featurize
         self._lock = threading.Lock()  # a fast tokenizer must not be called from two threads at once
@@ -93,13 +110,21 @@ class OnnxTransformer:
 
     @classmethod
     def from_torch(cls, model: Any, featurize: Featurize, cache_dir: Path, name: str, *,
-                   threads: int = 1) -> OnnxTransformer:
-        """The module's ONNX export from `cache_dir` (made there first if these weights were never exported)."""
+                   threads: int = 1, int8: bool = False) -> OnnxTransformer:
+        """The module's ONNX export from `cache_dir` (made there first if these weights were never exported).
+
+        The PyTorch module's weights are released afterwards (moved to the "meta" device): ONNX Runtime has
+        its own copy, and keeping both would cost the process the model's size again.
+        """
         path = Path(cache_dir) / f"{name}-{weights_fingerprint(model)}.onnx"
         if not path.exists():
             log.info("exporting %s to ONNX: %s", name, path)
             _export(model, featurize, path)
-        return cls(path, featurize, threads=threads)
+        if int8:
+            path = _quantized(path)
+        runtime = cls(path, featurize, threads=threads)
+        model.to("meta")
+        return runtime
 
     def mean_pooled(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -112,9 +137,8 @@ class OnnxTransformer:
 
 
 def onnx_available() -> bool:
-    try:
-        import onnx  # noqa: F401  (the exporter needs it)
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """ONNX Runtime and the exporter's `onnx` are installed (found, not imported: `onnx` costs memory and is
+    only needed when a model is exported)."""
+    from importlib.util import find_spec
+
+    return find_spec("onnxruntime") is not None and find_spec("onnx") is not None

@@ -73,7 +73,8 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
     models = model_executor()
     limit_model_threads(settings.model_threads)
     encoder = encoder or BatchingEncoder(SentenceTransformerEncoder(
-        settings.embedding_model, onnx_cache=settings.onnx_cache, threads=settings.model_threads), executor=models)
+        settings.embedding_model, onnx_cache=settings.onnx_cache, int8=settings.int8,
+        threads=settings.model_threads), executor=models)
     knowledge = KnowledgeBase(
         ArticleStore(engine), encoder, settings.index_dir,
         policy=AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh),
@@ -96,7 +97,7 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds)
     detector = frustration_detector or load_detector(
         settings.frustration_model, settings.embedding_model, settings.frustration_thresholds, core.models,
-        onnx_cache=settings.onnx_cache, threads=settings.model_threads)
+        onnx_cache=settings.onnx_cache, int8=settings.int8, threads=settings.model_threads)
     messenger = Messenger(core.conversations, hub)
     policy = DeskPolicy(grace_seconds=settings.agent_grace_seconds,
                         first_reply_target_seconds=settings.first_reply_target_seconds,

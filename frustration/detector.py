@@ -178,12 +178,12 @@ class BatchingScorer:
 
 
 def load_detector(model_dir: Path, base_model: str, thresholds: Thresholds | None = None,
-                  executor: Executor | None = None, onnx_cache: Path | None = None,
+                  executor: Executor | None = None, onnx_cache: Path | None = None, int8: bool = False,
                   threads: int = 1) -> FrustrationDetector:
     """The detector with the shipped (or configured) fine-tuned text model, its forward passes batched
     across concurrent requests (on `executor`, the process's model thread, when given) and run on ONNX
     Runtime when `onnx_cache` names a folder for the exported model."""
     from frustration.text_model import FineTunedScorer
 
-    scorer = FineTunedScorer(model_dir, base_model, onnx_cache=onnx_cache, threads=threads)
+    scorer = FineTunedScorer(model_dir, base_model, onnx_cache=onnx_cache, int8=int8, threads=threads)
     return FrustrationDetector(BatchingScorer(scorer, executor), thresholds)

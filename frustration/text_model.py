@@ -48,7 +48,7 @@ class FineTunedScorer:
     """P(frustrated) from the words, 0.5 at the operating point. Thread-safe; CPU."""
 
     def __init__(self, model_dir: Path, base_model: str = DEFAULT_MODEL, batch_size: int = 64,
-                 onnx_cache: Path | None = None, threads: int = 1) -> None:
+                 onnx_cache: Path | None = None, int8: bool = False, threads: int = 1) -> None:
         import torch
 
         meta = json.loads((model_dir / META_FILE).read_text())
@@ -74,10 +74,10 @@ class FineTunedScorer:
             from embeddings.onnx import OnnxTransformer, onnx_available
 
             if onnx_available():  # the same fine-tuned weights on ONNX Runtime (embeddings/onnx.py)
-                self._onnx = OnnxTransformer.from_torch(self._model, self._features, onnx_cache, "frustration",
-                                                        threads=threads)
                 self._head_weight = weights["head.weight"].astype(np.float32).reshape(-1)
                 self._head_bias = float(weights["head.bias"].astype(np.float32).reshape(-1)[0])
+                self._onnx = OnnxTransformer.from_torch(self._model, self._features, onnx_cache, "frustration",
+                                                        threads=threads, int8=int8)
 
     def _features(self, texts: list[str]):
         return self._tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="np")
