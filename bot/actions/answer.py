@@ -58,7 +58,7 @@ class ActionAnswerFromKB(ServiceAction):
     def name(self) -> str:
         return "action_answer_from_kb"
 
-    async def run(
+    async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         services = await self.services()

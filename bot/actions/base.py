@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, EventType, FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.ports import ActionServices
 from bot.turn import LANGUAGES, META_LANGUAGE
@@ -19,6 +22,22 @@ class ServiceAction(Action, ABC):
 
     @abstractmethod
     def name(self) -> str: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """What the action does, then (unless it paused the bot) listening to the customer, which the rules
+        would predict anyway: saying so spares Rasa a policy prediction per turn."""
+        events = await self.respond(dispatcher, tracker, domain)
+        if any(event == ConversationPaused() for event in events):
+            return events  # a paused bot must not resume with a listen queued
+        return [*events, FollowupAction("action_listen")]
+
+    @abstractmethod
+    async def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """The action itself: what to say, and the events (slots, decisions) it produces."""
 
     async def services(self) -> ActionServices:
         if self._services is None:

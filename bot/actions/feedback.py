@@ -39,7 +39,7 @@ class ActionRecordFeedback(ServiceAction):
     def name(self) -> str:
         return "action_record_feedback"
 
-    async def run(
+    async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         language = conversation_language(tracker)
@@ -57,7 +57,7 @@ class ActionRejectAnswer(ServiceAction):
     def name(self) -> str:
         return "action_reject_answer"
 
-    async def run(
+    async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         language = conversation_language(tracker)

@@ -69,7 +69,7 @@ class ActionHandoff(ServiceAction):
     def name(self) -> str:
         return "action_handoff"
 
-    async def run(
+    async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         priority = "high" if turn_frustration(tracker).level == "high" else "normal"
@@ -80,7 +80,7 @@ class ActionDeclineHandoff(ServiceAction):
     def name(self) -> str:
         return "action_decline_handoff"
 
-    async def run(
+    async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         dispatcher.utter_message(text=text("handoff_declined", conversation_language(tracker)))
@@ -94,7 +94,7 @@ class ActionAcknowledgeComplaint(ServiceAction):
     def name(self) -> str:
         return "action_acknowledge_complaint"
 
-    async def run(
+    async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         language = conversation_language(tracker)

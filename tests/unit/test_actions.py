@@ -363,3 +363,13 @@ async def test_a_complaint_gets_an_apology_and_an_offer(services):
         dispatcher, tracker("你们的服务太差了", "complain", slots={"language": "zh"}), {})
     assert "抱歉" in dispatcher.messages[0]["text"] and dispatcher.messages[0]["custom"]["offer_reason"] == "frustrated"
     assert SlotSet("handoff_offered", True) in events
+
+
+async def test_an_answer_queues_listening_but_a_handoff_does_not(services):
+    from rasa_sdk.events import FollowupAction
+
+    answered = await ActionAnswerFromKB(services).run(CollectingDispatcher(),
+                                                      tracker("Where is my parcel?", "ask_question"), {})
+    assert answered[-1] == FollowupAction("action_listen")  # Rasa need not predict what comes next
+    handed = await ActionHandoff(services).run(CollectingDispatcher(), tracker("agent", "request_human"), {})
+    assert ConversationPaused() in handed and FollowupAction("action_listen") not in handed
