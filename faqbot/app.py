@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from embeddings import TextEncoder
-from faqbot.api import actions, agent, customer, kb, pages
+from faqbot.api import actions, agent, customer, history, kb, pages, widget
 from faqbot.api.errors import install_error_handlers
 from faqbot.desk import HandoffDesk
 from faqbot.settings import Settings
@@ -49,7 +49,9 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     )
     install_error_handlers(app)
     app.include_router(customer.router)
+    app.include_router(widget.router)
     app.include_router(agent.router)
+    app.include_router(history.router)
     app.include_router(kb.router)
     app.include_router(actions.router)
     app.include_router(pages.router)

@@ -85,12 +85,13 @@ class ChatService:
 
     # -- customers ---------------------------------------------------------------------------
 
-    async def start(self, *, page_url: str | None = None, language: str | None = None) -> tuple[Conversation, str]:
+    async def start(self, *, page_url: str | None = None, language: str | None = None,
+                    visitor: dict[str, Any] | None = None) -> tuple[Conversation, str]:
         """A new conversation and the secret token its customer uses from now on."""
         token = secrets.token_urlsafe(32)
         conversation = await self._conversations.create(
             uuid.uuid4().hex, token_hash(token), page_url=(page_url or None) and page_url[:2000],
-            language=language if language in ("en", "zh") else None,
+            language=language if language in ("en", "zh") else None, visitor=visitor,
         )
         return conversation, token
 
@@ -111,20 +112,24 @@ class ChatService:
             )
         return text
 
-    async def customer_message(self, conversation_id: str, text: str, payload: str | None = None,
-                               reply_to: int | None = None) -> TurnResult:
+    async def customer_message(self, conversation_id: str, text: str, payload: str | None = None, *,
+                               client_id: str | None = None, reply_to: int | None = None) -> TurnResult:
         """Store and handle a customer message.
 
         `payload` is a pressed button's, `reply_to` the sequence number of the bot message it belongs to
         (without it, the latest message with buttons). Only buttons the bot sent count; a 👍/👎 on an
         earlier answer is feedback on that answer only; other buttons of earlier questions are refused
-        (StaleButton) and nothing changes.
+        (StaleButton) and nothing changes. A message whose `client_id` is already stored (the widget
+        retrying after a lost connection) is not stored again: the first result is returned.
         """
         text = self.validate_text(text)
         if payload is not None and not payload.startswith("/"):
             raise InvalidMessage("a button payload starts with '/'", code="invalid_payload")
         async with self._locks.hold(conversation_id):
             conversation, recent = await self._conversations.turn_context(conversation_id, RECENT_MESSAGES)
+            if client_id and (sent := await self._already_sent(conversation_id, client_id, recent)):
+                after = await self._conversations.messages(conversation_id, after=sent.seq)
+                return TurnResult([sent, *after], await self._handoffs.open_for(conversation_id))
             handoff = await self._handoffs.open_for(conversation_id)
             said = await self._read(conversation, recent, text, payload, reply_to)
             if said.button is not None and (not said.button.current or handoff is not None) \
@@ -136,7 +141,7 @@ class ChatService:
                 return TurnResult(messages, None)
             changes = {k: v for k, v in (("language", said.language), ("script", said.script))
                        if v is not None and v != getattr(conversation, k)}
-            data: dict[str, Any] = {"language": said.language}
+            data: dict[str, Any] = {"language": said.language, **({"client_id": client_id} if client_id else {})}
             if said.button is not None:
                 data.update(payload=said.button.payload, reply_to=said.button.message.seq)
             customer = await self._messenger.append(conversation_id, Sender.CUSTOMER, said.text, data,
@@ -145,6 +150,16 @@ class ChatService:
                 return TurnResult([customer], handoff)
             script = said.script or conversation.script
             return await self._bot_turn(conversation, recent, customer, said, script)
+
+    async def _already_sent(self, conversation_id: str, client_id: str, recent: list[Message]) -> Message | None:
+        """The stored customer message with this client id (a retry comes seconds later: among the recent
+        messages, unless the conversation has more than those)."""
+        for message in reversed(recent):
+            if message.sender is Sender.CUSTOMER and message.data.get("client_id") == client_id:
+                return message
+        if len(recent) < RECENT_MESSAGES:
+            return None
+        return await self._conversations.by_client_id(conversation_id, client_id)
 
     async def _read(self, conversation: Conversation, recent: list[Message], text: str, payload: str | None,
                     reply_to: int | None) -> Said:

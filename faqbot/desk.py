@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faqbot.agents import Agent, AgentStore, Presence
-from faqbot.conversations import ConversationStore, Message, Sender
+from faqbot.conversations import AGENTS_ONLY, ConversationStore, Message, Sender
 from faqbot.conversations.contact import contact_from
 from faqbot.errors import InvalidMessage
 from faqbot.messenger import Messenger
@@ -103,6 +103,10 @@ class HandoffDesk:
     def policy(self) -> DeskPolicy:
         return self._policy
 
+    @property
+    def messenger(self) -> Messenger:
+        return self._messenger
+
     # -- a new handoff ---------------------------------------------------------------------------
 
     async def handoff_started(self, handoff: Handoff) -> None:
@@ -140,6 +144,8 @@ class HandoffDesk:
                             text: str) -> tuple[Handoff, list[Message]]:
         """An offline ticket: the customer's question and how to reach them, with the whole transcript."""
         handoff = await self._handoffs.open_for(conversation_id)
+        if handoff is not None and handoff.status is HandoffStatus.ASSIGNED:
+            return handoff, [await self._deliver_late_ticket(conversation_id, contact, text)]
         if handoff is None or handoff.status not in (HandoffStatus.QUEUED, HandoffStatus.TICKET):
             raise InvalidHandoffTransition("there is no waiting request for a person in this conversation")
         language = await self._language(conversation_id)
@@ -153,6 +159,12 @@ class HandoffDesk:
         self._messenger.handoff_changed(handoff)
         return handoff, [question, confirmation]
 
+    async def _deliver_late_ticket(self, conversation_id: str, contact: dict[str, str], text: str) -> Message:
+        """A ticket sent after an agent joined (the form was still on the customer's screen): the agent has the
+        conversation, so it is an ordinary message to them."""
+        return await self._messenger.append(conversation_id, Sender.CUSTOMER, text,
+                                            {"event": "late_ticket", "contact": contact}, to_agents=True)
+
     async def customer_left(self, conversation_id: str) -> Handoff | None:
         """The customer closed the chat: a waiting handoff is abandoned; an agent who has it is told."""
         handoff = await self._handoffs.open_for(conversation_id)
@@ -162,12 +174,14 @@ class HandoffDesk:
         if handoff.status is HandoffStatus.QUEUED and await self._handoffs.abandon(handoff.id):
             handoff = await self._handoffs.get(handoff.id)
             await self._messenger.append(conversation_id, Sender.SYSTEM, service_text("customer_left", language),
-                                         {"event": "customer_left", "handoff_id": handoff.id}, to_agents=True)
+                                         {"event": "customer_left", "handoff_id": handoff.id,
+                                          "audience": AGENTS_ONLY}, to_agents=True)
             await self.resume_bot(conversation_id)
             self._messenger.handoff_changed(handoff)
         elif handoff.status is HandoffStatus.ASSIGNED:
             await self._messenger.append(conversation_id, Sender.SYSTEM, service_text("customer_left", language),
-                                         {"event": "customer_left", "handoff_id": handoff.id}, to_agents=True)
+                                         {"event": "customer_left", "handoff_id": handoff.id,
+                                          "audience": AGENTS_ONLY}, to_agents=True)
         return handoff
 
     async def rate(self, conversation_id: str, score: int, comment: str | None) -> tuple[Handoff, list[Message]]:
@@ -396,7 +410,8 @@ class HandoffDesk:
         queued = await self._handoffs.queued()
         statuses = await self._queue_statuses(queued)
         for handoff in queued:
-            self._messenger.live(handoff.conversation_id, {"type": "queue", **statuses[handoff.id].to_json()})
+            if statuses[handoff.id].agents_online:  # nobody there: the customer was offered a ticket, not a place
+                self._messenger.live(handoff.conversation_id, {"type": "queue", **statuses[handoff.id].to_json()})
 
     # -- what the console shows ------------------------------------------------------------------
 

@@ -214,7 +214,7 @@ def up(settings: Settings, rasa_port: int) -> None:
         print(
             f"\nfaqbot is up in {time.perf_counter() - started:.0f} s\n"
             f"  customer chat : {url}/\n"
-            f"  agent console : {url}/agent   (login {settings.bootstrap_agent.replace(':', ' / ') or 'see README'})\n"
+            f"  back office   : {url}/app/    (login {settings.bootstrap_agent.replace(':', ' / ') or 'see README'})\n"
             f"  API docs      : {url}/docs\n"
             f"  embed widget  : <script src=\"{url}/widget.js\" async></script>\n"
             f"  Rasa          : {stack.rasa_url}   (logs in {settings.data_dir / 'logs'})\n"

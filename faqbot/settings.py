@@ -57,6 +57,7 @@ class Settings:
     max_message_chars: int = 2000
     bootstrap_agent: str = ""  # "username:password" created at start if missing (local use)
     agent_session_hours: float = 12.0
+    identity_secret: str = ""  # HMAC key the shop signs customers' external ids with (widget setUser); empty: none verified
     # the human handoff desk
     agent_grace_seconds: float = 120.0  # a disconnected agent keeps their conversations this long
     first_reply_target_seconds: float = 120.0  # a handoff waiting longer for its first reply is flagged

@@ -2,6 +2,8 @@
 # Creates the two Python environments from the pinned lists (only when the lists changed):
 #   .venv       Python 3.11: the web service, knowledge base, embeddings, custom actions, test tools
 #   .venv-rasa  Python 3.10: the Rasa 3.6 server (its pins clash with FastAPI and sentence-transformers)
+# and builds the front end (frontend/, npm ci when the lockfile changed, npm run build when frontend/ changed)
+# into faqbot/static/dist/, which the service serves.
 # Usage: scripts/bootstrap.sh [--with-tests]   (--with-tests also installs Debian's chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,10 +72,32 @@ if make_venv .venv-rasa "$PY310" "$stamp"; then
   log "Rasa environment ready in $((SECONDS - start)) s"
 fi
 
+# --- front end (widget, widget loader, back office) --------------------------------------------------
+if ! command -v npm >/dev/null 2>&1; then
+  log "installing Node.js and npm (Debian) to build the front end"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+stamp=$(stamp_of frontend/package-lock.json)
+if [[ ! -f "frontend/node_modules/.installed-$stamp" ]]; then
+  log "installing the front end's packages (npm ci, pinned by frontend/package-lock.json)"
+  (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
+  touch "frontend/node_modules/.installed-$stamp"
+fi
+# every file of frontend/ except node_modules decides whether the build is current
+stamp=$(cd frontend && find . -path ./node_modules -prune -o -type f -print | LC_ALL=C sort | xargs sha256sum \
+        | sha256sum | cut -c1-16)
+if [[ ! -f "faqbot/static/dist/.built-$stamp" ]]; then
+  log "building the front end into faqbot/static/dist/"
+  (cd frontend && npm run --silent build >/dev/null)
+  touch "faqbot/static/dist/.built-$stamp"
+fi
+
 # --- browser for the UI tests -------------------------------------------------------------------
 # (CJK and emoji fonts too, so screenshots of Chinese conversations and 👍/👎 are readable)
-if [[ "$WITH_TESTS" == "--with-tests" ]] && { [[ ! -x /usr/bin/chromium ]] || ! fc-list 2>/dev/null | grep -qi wqy \
-    || ! fc-list 2>/dev/null | grep -qi "color emoji"; }; then
+if [[ "$WITH_TESTS" == "--with-tests" ]] && { [[ ! -x /usr/bin/chromium ]] || ! fc-list 2>/dev/null | grep -i wqy >/dev/null \
+    || ! fc-list 2>/dev/null | grep -i "color emoji" >/dev/null; }; then
   log "installing Debian's chromium, a CJK font and an emoji font for the browser tests"
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from faqbot.agents import Agent, AuthenticationFailed, Presence
 from faqbot.agents.canned import CannedReplyNotFound
 from faqbot.api.deps import CurrentAgent, ServicesDep, websocket_services
+from faqbot.api.history import conversation_json
 from faqbot.api.live import relay
 from faqbot.api.streams import stream_conversation
 from faqbot.conversations import Sender
@@ -140,8 +141,10 @@ async def handoff_detail(handoff_id: str, agent: CurrentAgent, services: Service
     handoff = await services.core.handoffs.get(handoff_id)
     view = await services.desk.view(handoff)
     transcript = await services.chat.history(handoff.conversation_id)
+    conversation = await services.core.conversations.get(handoff.conversation_id)
     return {"handoff": view.to_json(), "transcript": [m.to_json() for m in transcript],
-            "history": await services.desk.history(handoff.conversation_id)}
+            "history": await services.desk.history(handoff.conversation_id),
+            "conversation": conversation_json(conversation)}
 
 
 @router.get("/handoffs/{handoff_id}/suggestions")

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from faqbot.api.deps import CustomerConversation, ServicesDep, websocket_services
 from faqbot.api.streams import stream_conversation
-from faqbot.conversations import ConversationNotFound, Sender
+from faqbot.conversations import ConversationNotFound, Sender, for_customer
+from faqbot.conversations.identity import visitor_record
 from faqbot.errors import AccessDenied, InvalidMessage
 from faqbot.wiring import Services
 from handoff import Handoff, HandoffStatus
@@ -19,9 +20,20 @@ EmailLike = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@
 router = APIRouter(prefix="/api/conversations", tags=["customer"])
 
 
+class UserRequest(BaseModel):
+    """Who the customer is, from the shop's page (the widget's setUser)."""
+
+    name: str | None = Field(default=None, max_length=120)
+    email: EmailLike | None = None
+    external_id: str | None = Field(default=None, max_length=200, description="the shop's id of the customer")
+    signature: str | None = Field(default=None, max_length=128,
+                                  description="hex HMAC-SHA256 of external_id with FAQBOT_IDENTITY_SECRET")
+
+
 class StartRequest(BaseModel):
-    page_url: str | None = Field(default=None, max_length=2000, description="where the widget is embedded")
+    page_url: str | None = Field(default=None, max_length=2000, description="the full URL of the shop's page")
     language: str | None = Field(default=None, description="'en' or 'zh' if the page knows it")
+    user: UserRequest | None = None
 
 
 class MessageRequest(BaseModel):
@@ -34,6 +46,9 @@ class MessageRequest(BaseModel):
                                  "(default: the latest message with buttons). A 👍/👎 on an earlier answer records "
                                  "feedback on that answer only; any other button no longer current gets 409 "
                                  "`stale_button`")
+    client_id: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                  description="the widget's id of this message; a retry with the same id is "
+                                              "not stored twice")
 
 
 class TicketRequest(BaseModel):
@@ -55,7 +70,11 @@ async def _status(services: Services, handoff: Handoff | None) -> dict[str, Any]
     state: dict[str, Any] = {"id": handoff.id, "status": handoff.status.value, "reason": handoff.reason.value,
                              "priority": handoff.priority.value}
     if handoff.status is HandoffStatus.QUEUED:
-        state["queue"] = (await services.desk.queue_status(handoff)).to_json()
+        queue = await services.desk.queue_status(handoff)
+        if queue.agents_online:
+            state["queue"] = queue.to_json()
+        else:  # nobody can take it: the customer is offered a ticket, not a place in a queue
+            state["agents_available"] = False
     if handoff.agent_id:
         agent = await services.core.agents.by_id(handoff.agent_id)
         state["agent_name"] = agent.display_name if agent else None
@@ -66,8 +85,22 @@ async def _status(services: Services, handoff: Handoff | None) -> dict[str, Any]
 async def start_conversation(services: ServicesDep, body: StartRequest | None = None) -> dict[str, Any]:
     """Start a conversation. Keep the token: every later call for this conversation needs it."""
     body = body or StartRequest()
-    conversation, token = await services.chat.start(page_url=body.page_url, language=body.language)
+    visitor = _visitor(body.user, services) if body.user else None
+    conversation, token = await services.chat.start(page_url=body.page_url, language=body.language, visitor=visitor)
     return {"conversation_id": conversation.id, "token": token, **(await _status(services, None))}
+
+
+def _visitor(user: UserRequest, services: Services) -> dict[str, Any]:
+    return visitor_record(name=user.name, email=user.email, external_id=user.external_id, signature=user.signature,
+                          secret=services.core.settings.identity_secret)
+
+
+@router.put("/{conversation_id}/user")
+async def set_user(conversation: CustomerConversation, body: UserRequest, services: ServicesDep) -> dict[str, Any]:
+    """The shop tells who the customer is (setUser); `verified` is true only when the signature checks."""
+    visitor = _visitor(body, services)
+    await services.core.conversations.update(conversation.id, visitor=visitor)
+    return {"verified": visitor["verified"]}
 
 
 @router.get("/{conversation_id}")
@@ -87,8 +120,9 @@ async def send_message(
     While a person has the conversation, the reply comes later, over the events socket.
     """
     result = await services.chat.customer_message(conversation.id, body.text, payload=body.payload,
-                                                  reply_to=body.reply_to)
-    return {"messages": [m.to_json() for m in result.messages], **(await _status(services, result.handoff))}
+                                                  client_id=body.client_id, reply_to=body.reply_to)
+    return {"messages": [m.to_json() for m in for_customer(result.messages)],
+            **(await _status(services, result.handoff))}
 
 
 @router.get("/{conversation_id}/messages")
@@ -96,7 +130,7 @@ async def history(
     conversation: CustomerConversation, services: ServicesDep, after: int = Query(default=0, ge=0)
 ) -> dict[str, Any]:
     """Every message with a sequence number above `after`, in order."""
-    return {"messages": [m.to_json() for m in await services.chat.history(conversation.id, after)]}
+    return {"messages": [m.to_json() for m in for_customer(await services.chat.history(conversation.id, after))]}
 
 
 @router.websocket("/{conversation_id}/events")
@@ -131,7 +165,7 @@ async def leave_message(conversation: CustomerConversation, body: TicketRequest,
     if not contact.get("email") and not contact.get("phone"):
         raise InvalidMessage("leave an e-mail address or a phone number so we can reply", code="contact_required")
     handoff, messages = await services.desk.leave_message(conversation.id, contact, text)
-    return {"messages": [m.to_json() for m in messages], **(await _status(services, handoff))}
+    return {"messages": [m.to_json() for m in for_customer(messages)], **(await _status(services, handoff))}
 
 
 @router.post("/{conversation_id}/rating")

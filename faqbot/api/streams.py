@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from faqbot.api.live import ClientEvent, relay
-from faqbot.conversations import Sender
+from faqbot.conversations import AGENTS_ONLY, Sender
 from faqbot.conversations.hub import conversation_topic
 from faqbot.wiring import Services
 
@@ -21,8 +21,11 @@ async def stream_conversation(websocket: WebSocket, services: Services, conversa
                               me: Sender, on_client_event: ClientEvent) -> None:
     async with services.hub.subscribe(conversation_topic(conversation_id)) as subscription:
         last_sent = after
+        hidden = me is Sender.CUSTOMER  # internal notes and agents' events stay with the agents
         try:
             for message in await services.chat.history(conversation_id, after):
+                if hidden and message.agents_only:
+                    continue
                 await websocket.send_json({"type": "message", "message": message.to_json()})
                 last_sent = message.seq
         except WebSocketDisconnect:
@@ -33,7 +36,7 @@ async def stream_conversation(websocket: WebSocket, services: Services, conversa
             if event.get("type") != "message":
                 return event.get("sender") != me.value  # don't echo a client's own typing
             seq = event["message"]["seq"]
-            if seq <= last_sent:
+            if seq <= last_sent or (hidden and event["message"]["data"].get("audience") == AGENTS_ONLY):
                 return False
             last_sent = seq
             return True

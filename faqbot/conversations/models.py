@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+AGENTS_ONLY = "agents"  # data["audience"] of a message only agents see
+
 
 class Sender(StrEnum):
     CUSTOMER = "customer"
@@ -23,6 +25,11 @@ class Message:
     text: str
     created_at: dt.datetime
     data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def agents_only(self) -> bool:
+        """Internal notes and events about the customer ("left the chat") that the customer never sees."""
+        return self.data.get("audience") == AGENTS_ONLY
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,3 +52,10 @@ class Conversation:
     page_url: str | None = None
     script: str | None = None  # "hans" / "hant": the Chinese script the customer writes in
     needs_bot_resume: bool = False
+    visitor: dict[str, Any] = field(default_factory=dict)  # who the shop says the customer is (see identity.py)
+    tags: tuple[str, ...] = ()  # set by agents
+
+
+def for_customer(messages: list[Message]) -> list[Message]:
+    """What the customer may see of `messages`."""
+    return [m for m in messages if not m.agents_only]

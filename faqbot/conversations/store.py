@@ -6,6 +6,7 @@ so they are gap-free and unique per conversation even with several writers.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -41,6 +43,8 @@ conversations_table = Table(
     Column("script", String(8)),  # "hans" or "hant": how the customer writes Chinese
     Column("page_url", Text),
     Column("needs_bot_resume", Boolean, nullable=False, default=False),
+    Column("visitor", JSON, nullable=False, default=dict, server_default="{}"),
+    Column("tags", JSON, nullable=False, default=list, server_default="[]"),
 )
 
 messages_table = Table(
@@ -67,12 +71,12 @@ class ConversationStore:
         self._engine = engine
 
     async def create(self, conversation_id: str, token_hash: str, *, page_url: str | None,
-                     language: str | None) -> Conversation:
+                     language: str | None, visitor: dict[str, Any] | None = None) -> Conversation:
         async with self._engine.begin() as conn:
             await conn.execute(
                 conversations_table.insert().values(
                     id=conversation_id, token_hash=token_hash, created_at=utcnow(), last_seq=0,
-                    page_url=page_url, language=language, needs_bot_resume=False,
+                    page_url=page_url, language=language, needs_bot_resume=False, visitor=visitor or {}, tags=[],
                 )
             )
         return await self.get(conversation_id)
@@ -145,6 +149,41 @@ class ConversationStore:
                 {"conversation_id": conversation_id, "seq": m.seq, "sender": m.sender.value, "text": m.text,
                  "data": m.data, "created_at": created_at} for m in messages])
         return messages
+
+    async def search(self, *, text: str | None = None, customer: str | None = None, tag: str | None = None,
+                     since: dt.datetime | None = None, until: dt.datetime | None = None,
+                     limit: int = 50, scan: int = 2000) -> list[Conversation]:
+        """Past conversations, newest first: containing `text`, with a customer matching `customer` (the name,
+        e-mail or id the shop gave, or something the customer wrote), tagged `tag`, started in [since, until)."""
+        query = select(conversations_table).where(conversations_table.c.last_seq > 0)
+        if since is not None:
+            query = query.where(conversations_table.c.created_at >= since)
+        if until is not None:
+            query = query.where(conversations_table.c.created_at < until)
+        if text:
+            query = query.where(conversations_table.c.id.in_(_containing(text)))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query.order_by(conversations_table.c.created_at.desc()).limit(scan))).all()
+            wrote = set()
+            if customer:
+                wrote = set((await conn.execute(_containing(customer, Sender.CUSTOMER))).scalars())
+        found = []
+        for conversation in map(_conversation, rows):
+            if tag and tag.strip().lower() not in conversation.tags:
+                continue
+            if customer and conversation.id not in wrote and not _visitor_matches(conversation.visitor, customer):
+                continue
+            found.append(conversation)
+            if len(found) >= limit:
+                break
+        return found
+
+    async def by_client_id(self, conversation_id: str, client_id: str, scan: int = 200) -> Message | None:
+        """The customer message the widget sent with `client_id` (a retry after a lost connection), if stored."""
+        for message in reversed(await self.messages(conversation_id, limit=scan, before=2**31 - 1)):
+            if message.sender is Sender.CUSTOMER and message.data.get("client_id") == client_id:
+                return message
+        return None
 
     @staticmethod
     async def _annotate(conn, conversation_id: str, annotations: Mapping[int, dict[str, Any]]) -> None:
@@ -228,6 +267,21 @@ class ConversationStore:
         return pairs
 
 
+def _containing(text: str, sender: Sender | None = None):
+    """The ids of conversations with a message containing `text` (case-insensitive)."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = select(messages_table.c.conversation_id).where(
+        func.lower(messages_table.c.text).like(f"%{escaped}%", escape="\\"))
+    if sender is not None:
+        query = query.where(messages_table.c.sender == sender.value)
+    return query.distinct()
+
+
+def _visitor_matches(visitor: dict[str, Any], needle: str) -> bool:
+    needle = needle.strip().lower()
+    return any(needle in str(visitor.get(key) or "").lower() for key in ("name", "email", "external_id"))
+
+
 @dataclass
 class AnswerStats:
     article_id: str
@@ -264,7 +318,8 @@ def _answer_stats(answers: list[Message]) -> list[AnswerStats]:
 def _conversation(row) -> Conversation:
     return Conversation(
         id=row.id, token_hash=row.token_hash, created_at=row.created_at, last_seq=row.last_seq,
-        language=row.language, script=row.script, page_url=row.page_url, needs_bot_resume=bool(row.needs_bot_resume),
+        language=row.language, script=row.script, page_url=row.page_url,
+        needs_bot_resume=bool(row.needs_bot_resume), visitor=dict(row.visitor or {}), tags=tuple(row.tags or ()),
     )
 
 

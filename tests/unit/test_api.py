@@ -158,9 +158,11 @@ def test_action_endpoint_speaks_the_rasa_protocol(client):
 
 
 def test_pages_and_health_are_served(client):
-    assert "chat.js" in client.get("/").text
-    assert "agent.js" in client.get("/agent").text
-    assert "iframe" in client.get("/widget.js").text
+    assert "/static/dist/assets/widget-" in client.get("/").text          # the built widget app
+    assert client.get("/agent", follow_redirects=False).headers["location"] == "/app/inbox"
+    assert "/static/dist/assets/app-" in client.get("/app/inbox").text    # the back office
+    script = client.get("/widget.js")
+    assert "faqbot-frame" in script.text and script.headers["content-type"] == "text/javascript; charset=utf-8"
     health = client.get("/healthz").json()
     assert health["published_articles"] == 80 and health["rasa_ready"] is False
 
