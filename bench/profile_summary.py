@@ -31,7 +31,7 @@ PARTS = {
     "NLU parse": r"parse_message \(rasa/core/processor",
     "tracker GET endpoint": r"retrieve_tracker \(rasa/server",
     # web service
-    "encoder forward passes (torch)": r"torch/nn/modules",
+    "encoder forward passes (PyTorch or ONNX Runtime)": r"torch/nn/modules|onnxruntime",
     "retrieval (search + decide)": r"decide \(knowledge_base/service|search \(knowledge_base/retrieval",
     "frustration (assess)": r"assess \(frustration/detector",
     "database (sqlalchemy/aiosqlite)": r"aiosqlite|sqlalchemy",
