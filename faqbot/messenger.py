@@ -20,13 +20,18 @@ class Messenger:
         self._hub = hub
 
     async def append(self, conversation_id: str, sender: Sender, text: str, data: dict[str, Any],
-                     *, to_agents: bool = False) -> Message:
-        message = await self._conversations.append(conversation_id, sender, text, data)
-        event = {"type": "message", "message": message.to_json()}
-        self._hub.publish(conversation_topic(conversation_id), event)
-        if to_agents:
-            self._hub.publish(AGENTS_TOPIC, event)
+                     *, to_agents: bool = False, **conversation_values: Any) -> Message:
+        message = await self._conversations.append(conversation_id, sender, text, data, **conversation_values)
+        self.published([message], to_agents=to_agents)
         return message
+
+    def published(self, messages: list[Message], *, to_agents: bool = False) -> None:
+        """Tell whoever watches the conversation about messages just stored."""
+        for message in messages:
+            event = {"type": "message", "message": message.to_json()}
+            self._hub.publish(conversation_topic(message.conversation_id), event)
+            if to_agents:
+                self._hub.publish(AGENTS_TOPIC, event)
 
     async def bot_reply(self, conversation_id: str, reply: BotReply, intent: str | None = None,
                         confidence: float | None = None, **extra: Any) -> Message:

@@ -12,7 +12,8 @@ from faqbot.errors import NotAuthenticated
 from faqbot.wiring import Services
 
 
-def services_of(request: Request) -> Services:
+async def services_of(request: Request) -> Services:
+    # async: FastAPI runs a plain function dependency in a worker thread, a thread hop on every request
     return request.app.state.services
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-
 AGENTS_ONLY = "agents"  # data["audience"] of a message only agents see
 
 
@@ -51,6 +50,7 @@ class Conversation:
     last_seq: int
     language: str | None = None
     page_url: str | None = None
+    script: str | None = None  # "hans" / "hant": the Chinese script the customer writes in
     needs_bot_resume: bool = False
     visitor: dict[str, Any] = field(default_factory=dict)  # who the shop says the customer is (see identity.py)
     tags: tuple[str, ...] = ()  # set by agents
