@@ -42,7 +42,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
     args = parser.parse_args()
     settings = Settings.from_env()
-    detector = load_detector(settings.frustration_model, settings.embedding_model, settings.frustration_thresholds)
+    detector = load_detector(settings.frustration_model, settings.embedding_model, settings.frustration_thresholds,
+                             onnx_cache=settings.onnx_cache, int8=settings.int8, threads=settings.model_threads)
     sets = {
         "goemotions_dev": (args.data / "goemotions" / "dev.csv", "is_frustration"),
         "bitext_complaint_vs_other": (bitext_sample(args.data / "bitext_cs" / "bitext_customer_support_20k.csv"),

@@ -25,7 +25,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
     args = parser.parse_args()
     settings = Settings.from_env()
-    encoder = SentenceTransformerEncoder(settings.embedding_model)
+    encoder = SentenceTransformerEncoder(settings.embedding_model, onnx_cache=settings.onnx_cache,
+                                         int8=settings.int8, threads=settings.model_threads)
     policy = AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh)
     results = {}
     for name, (train, test, label) in SETS.items():

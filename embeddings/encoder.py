@@ -44,9 +44,15 @@ def resolve_model_location(name_or_path: str) -> str:
 
 
 class SentenceTransformerEncoder:
-    """The real model, loaded once; CPU only; batches for throughput."""
+    """The real model, loaded once; CPU only; batches for throughput.
 
-    def __init__(self, name_or_path: str = DEFAULT_MODEL, *, batch_size: int = 64) -> None:
+    With `onnx_cache` (a folder), a model made of a transformer, mean pooling and normalisation runs on
+    ONNX Runtime (embeddings/onnx.py: the same weights, exported once into that folder); any other model,
+    or a machine without ONNX Runtime, runs on PyTorch.
+    """
+
+    def __init__(self, name_or_path: str = DEFAULT_MODEL, *, batch_size: int = 64, onnx_cache: Path | None = None,
+                 int8: bool = False, threads: int = 1) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
@@ -58,6 +64,22 @@ class SentenceTransformerEncoder:
             self._model, "get_embedding_dimension"
         ) else self._model.get_sentence_embedding_dimension()
         self._dimension = int(dimension)
+        self._onnx = self._onnx_runtime(onnx_cache, threads, int8) if onnx_cache is not None else None
+
+    def _onnx_runtime(self, cache: Path, threads: int, int8: bool):
+        from embeddings.onnx import OnnxTransformer, onnx_available
+
+        kinds = [type(m).__name__ for m in self._model]
+        pooling = getattr(self._model[1], "pooling_mode", None) if len(kinds) > 1 else None
+        if not onnx_available() or kinds[:2] != ["Transformer", "Pooling"] or pooling != "mean" \
+                or any(k != "Normalize" for k in kinds[2:]):
+            return None
+        return OnnxTransformer.from_torch(self._model[0].auto_model, self._model.preprocess, cache,
+                                          f"st-{Path(self._name).name}", threads=threads, int8=int8)
+
+    @property
+    def runtime(self) -> str:
+        return "onnx" if self._onnx is not None else "torch"
 
     @property
     def model_name(self) -> str:
@@ -68,6 +90,12 @@ class SentenceTransformerEncoder:
         return self._dimension
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if self._onnx is not None:
+            out = [self._onnx.mean_pooled(list(texts[i:i + self._batch_size]))
+                   for i in range(0, len(texts), self._batch_size)]
+            vectors = np.concatenate(out) if out else np.zeros((0, self._dimension), dtype=np.float32)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
         vectors = self._model.encode(
             list(texts),
             batch_size=self._batch_size,

@@ -2,40 +2,63 @@
 
 Every message is stored (with its sequence number) before anything else happens to it, so
 nothing a customer writes is lost, whatever fails afterwards.
+
+A bot turn is driven from here, once: read the conversation (one round trip), store the customer's
+message, score frustration, send the message to Rasa (faqbot's channel answers with the replies, what
+NLU read and what the actions decided), then act on the decision — record feedback, open the handoff the
+bot asked for — and store the annotations and replies in one transaction.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import uuid
-import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import anyio
 
+from bot.turn import TurnDecision
 from faqbot.agents.passwords import token_hash
+from faqbot.chinese_script import detect_script, in_script
 from faqbot.conversations import Conversation, ConversationStore, Message, Sender
+from faqbot.conversations.buttons import PressedButton, bind_button, latest_with_buttons
 from faqbot.conversations.history import conversation_so_far, rated_answer
 from faqbot.conversations.rating import parse_rating
 from faqbot.desk import HandoffDesk
 from faqbot.errors import AccessDenied, InvalidMessage
 from faqbot.messenger import Messenger
-from faqbot.rasa_gateway import BotReply, RasaGateway, RasaUnavailable
+from faqbot.rasa_gateway import BotReply, BotTurn, RasaGateway, RasaUnavailable
 from faqbot.texts import service_text
+from faqbot.turn_locks import LocalTurnLocks, TurnLocks
 from frustration import Assessment, FrustrationDetector
-from handoff import Handoff, HandoffReason, HandoffService
+from handoff import Handoff, HandoffPriority, HandoffReason, HandoffService
 from knowledge_base.language import detect_language
 
 log = logging.getLogger(__name__)
+
+RECENT_MESSAGES = 60  # what a turn reads of the conversation: enough for context, bounded however long it is
 
 
 @dataclass(frozen=True)
 class TurnResult:
     messages: list[Message]  # the customer's message first, then whatever answered it
     handoff: Handoff | None
+
+
+@dataclass(frozen=True)
+class Said:
+    """A customer message as the loop handles it: typed text, or a bound button press."""
+
+    text: str
+    language: str
+    script: str | None
+    button: PressedButton | None = None
+
+    @property
+    def for_bot(self) -> str:
+        return self.button.payload if self.button else self.text
 
 
 class ChatService:
@@ -49,6 +72,7 @@ class ChatService:
         frustration: FrustrationDetector,
         *,
         max_message_chars: int,
+        turn_locks: TurnLocks | None = None,
     ) -> None:
         self._frustration = frustration
         self._conversations = conversations
@@ -57,7 +81,7 @@ class ChatService:
         self._messenger = messenger
         self._desk = desk
         self._max_chars = max_message_chars
-        self._turn_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks = turn_locks or LocalTurnLocks()
 
     # -- customers ---------------------------------------------------------------------------
 
@@ -90,36 +114,84 @@ class ChatService:
 
     async def customer_message(self, conversation_id: str, text: str, payload: str | None = None, *,
                                client_id: str | None = None, reply_to: int | None = None) -> TurnResult:
-        """Store and handle a customer message; `payload` is a pressed button's (the text is its title) and
-        `reply_to` the seq of the message that showed the button. A message whose `client_id` is already stored
-        (the widget retrying after a lost connection) is not stored again: the first result is returned."""
+        """Store and handle a customer message.
+
+        `payload` is a pressed button's, `reply_to` the sequence number of the bot message it belongs to
+        (without it, the latest message with buttons). Only buttons the bot sent count; a 👍/👎 on an
+        earlier answer is feedback on that answer only; other buttons of earlier questions are refused
+        (StaleButton) and nothing changes. A message whose `client_id` is already stored (the widget
+        retrying after a lost connection) is not stored again: the first result is returned.
+        """
         text = self.validate_text(text)
         if payload is not None and not payload.startswith("/"):
             raise InvalidMessage("a button payload starts with '/'", code="invalid_payload")
-        lock = self._turn_locks.setdefault(conversation_id, asyncio.Lock())
-        async with lock:
-            if client_id and (sent := await self._conversations.by_client_id(conversation_id, client_id)):
+        async with self._locks.hold(conversation_id):
+            conversation, recent = await self._conversations.turn_context(conversation_id, RECENT_MESSAGES)
+            if client_id and (sent := await self._already_sent(conversation_id, client_id, recent)):
                 after = await self._conversations.messages(conversation_id, after=sent.seq)
                 return TurnResult([sent, *after], await self._handoffs.open_for(conversation_id))
-            conversation = await self._conversations.get(conversation_id)
-            language = detect_language(text) if payload is None else (conversation.language or "en")
-            if language != conversation.language:
-                await self._conversations.update(conversation_id, language=language)
             handoff = await self._handoffs.open_for(conversation_id)
-            score = parse_rating(text) if handoff is None and payload is None else None
-            if score is not None:
-                recent = await self._conversations.messages(conversation_id, limit=20, before=conversation.last_seq + 1)
-                if await self._desk.pending_rating(conversation_id, recent):
-                    _, messages = await self._desk.rate(conversation_id, score, None)
-                    return TurnResult(messages, None)
-            data = {"language": language, **({"payload": payload} if payload else {}),
-                    **({"client_id": client_id} if client_id else {}),
-                    **({"reply_to": reply_to} if reply_to is not None else {})}
-            customer = await self._append(conversation_id, Sender.CUSTOMER, text, data,
-                                          to_agents=handoff is not None)
+            said = await self._read(conversation, recent, text, payload, reply_to)
+            if said.button is not None and (not said.button.current or handoff is not None) \
+                    and said.button.feedback is not None:
+                return await self._feedback_only(conversation, said, handoff)
+            if said.button is None and handoff is None and (score := parse_rating(text)) is not None \
+                    and await self._desk.pending_rating(conversation_id, recent):
+                _, messages = await self._desk.rate(conversation_id, score, None)
+                return TurnResult(messages, None)
+            changes = {k: v for k, v in (("language", said.language), ("script", said.script))
+                       if v is not None and v != getattr(conversation, k)}
+            data: dict[str, Any] = {"language": said.language, **({"client_id": client_id} if client_id else {})}
+            if said.button is not None:
+                data.update(payload=said.button.payload, reply_to=said.button.message.seq)
+            customer = await self._messenger.append(conversation_id, Sender.CUSTOMER, said.text, data,
+                                                    to_agents=handoff is not None, **changes)
+            if said.button is None:  # the bot is sent what was stored: cards, secrets, e-mails, phones masked
+                said = replace(said, text=customer.text)
             if handoff is not None:
                 return TurnResult([customer], handoff)
-            return await self._bot_turn(conversation, customer, language)
+            script = said.script or conversation.script
+            return await self._bot_turn(conversation, recent, customer, said, script)
+
+    async def _already_sent(self, conversation_id: str, client_id: str, recent: list[Message]) -> Message | None:
+        """The stored customer message with this client id (a retry comes seconds later: among the recent
+        messages, unless the conversation has more than those)."""
+        for message in reversed(recent):
+            if message.sender is Sender.CUSTOMER and message.data.get("client_id") == client_id:
+                return message
+        if len(recent) < RECENT_MESSAGES:
+            return None
+        return await self._conversations.by_client_id(conversation_id, client_id)
+
+    async def _read(self, conversation: Conversation, recent: list[Message], text: str, payload: str | None,
+                    reply_to: int | None) -> Said:
+        """What the customer said: the language (and Chinese script) of typed text, detected once here;
+        a button press bound to the bot message it belongs to."""
+        if payload is None:
+            return Said(text, detect_language(text), detect_script(text))
+        if reply_to is None:
+            message = latest_with_buttons(recent)
+        else:
+            message = next((m for m in recent if m.seq == reply_to), None) or \
+                await self._conversations.message(conversation.id, reply_to)
+        button = bind_button(message, payload, recent)
+        return Said(button.title, conversation.language or "en", None, button)
+
+    async def _feedback_only(self, conversation: Conversation, said: Said, handoff: Handoff | None) -> TurnResult:
+        """👍/👎 on an answer the conversation has moved on from: feedback on that answer, nothing else."""
+        button = said.button
+        assert button is not None and button.feedback is not None
+        answer = button.message
+        data = {"language": said.language, "payload": button.payload, "reply_to": answer.seq,
+                "feedback": {"article_id": answer.data.get("article_id"), "helpful": button.feedback}}
+        new: list[tuple[Sender, str, dict[str, Any]]] = [(Sender.CUSTOMER, said.text, data)]
+        if handoff is None:
+            new.append((Sender.BOT, in_script(service_text("feedback_noted", conversation.language),
+                                              conversation.script), {"outcome": "feedback_noted"}))
+        messages = await self._conversations.record(conversation.id, new,
+                                                    {answer.seq: {"helpful": button.feedback}})
+        self._messenger.published(messages, to_agents=handoff is not None)
+        return TurnResult(messages, handoff)
 
     async def history(self, conversation_id: str, after: int = 0) -> list[Message]:
         return await self._conversations.messages(conversation_id, after=after)
@@ -127,80 +199,106 @@ class ChatService:
     async def status(self, conversation_id: str) -> tuple[Conversation, Handoff | None]:
         return await self._conversations.get(conversation_id), await self._handoffs.open_for(conversation_id)
 
-    async def _assess(self, customer: Message) -> Assessment:
-        """Score the customer's frustration and keep the score and its reasons in the transcript."""
-        earlier = await self._conversations.messages(customer.conversation_id, limit=200, before=customer.seq)
-        so_far = conversation_so_far(earlier, customer)
-        text = "" if customer.data.get("payload") else customer.text  # a pressed button's title says nothing
-        assessment = await anyio.to_thread.run_sync(self._frustration.assess, text, so_far)
-        await self._conversations.annotate(customer.conversation_id, customer.seq,
-                                           {"frustration": assessment.to_json()})
-        return assessment
+    # -- the bot's turn ------------------------------------------------------------------------
 
-    async def _record_feedback(self, customer: Message, replies: list[BotReply]) -> None:
-        """Store 👍/👎 (however it was given) on the answer it is about, for the editors' analytics."""
-        verdicts = [r.custom["feedback"] for r in replies if isinstance(r.custom.get("feedback"), dict)]
-        if not verdicts:
-            return
-        recent = await self._conversations.messages(customer.conversation_id, limit=50, before=customer.seq)
-        for verdict in verdicts:
-            rated = rated_answer(recent, verdict.get("article_id"))
-            if rated is not None and "helpful" not in rated.data:
-                await self._conversations.annotate(customer.conversation_id, rated.seq,
-                                                   {"helpful": bool(verdict.get("helpful"))})
+    async def _assess(self, earlier: list[Message], customer: Message, said: Said) -> Assessment:
+        """Score the customer's frustration against the conversation so far."""
+        text = "" if said.button else customer.text  # a pressed button's title says nothing
+        return await anyio.to_thread.run_sync(self._frustration.assess, text, conversation_so_far(earlier, customer))
 
-    async def _bot_turn(self, conversation: Conversation, customer: Message, language: str) -> TurnResult:
+    async def _ask_bot(self, conversation: Conversation, said: Said, metadata: dict[str, Any]) -> BotTurn:
+        if conversation.needs_bot_resume:
+            await self._desk.resume_bot(conversation.id, strict=True)
+        turn = await self._rasa.send(conversation.id, said.for_bot, metadata, button=said.button is not None)
+        if not turn.replies:
+            # Rasa may still think an agent has the conversation (e.g. a restart during hand-back): resume once
+            log.warning("the bot said nothing; resuming it and asking again",
+                        extra={"conversation_id": conversation.id})
+            await self._desk.resume_bot(conversation.id, strict=True)
+            turn = await self._rasa.send(conversation.id, said.for_bot, metadata, button=said.button is not None)
+        if not turn.replies:
+            raise RasaUnavailable("Rasa answered with nothing (a custom action failed?)")
+        return turn
+
+    async def _bot_turn(self, conversation: Conversation, recent: list[Message], customer: Message, said: Said,
+                        script: str | None) -> TurnResult:
         conversation_id = conversation.id
-        assessment = await self._assess(customer)
-        customer = Message(customer.conversation_id, customer.seq, customer.sender, customer.text,
-                           customer.created_at, {**customer.data, "frustration": assessment.to_json()})
-        metadata = {"language": language, "frustration": assessment.to_json()}
+        assessment = await self._assess(recent, customer, said)
+        customer_notes: dict[str, Any] = {"frustration": assessment.to_json()}
+        metadata = {"language": said.language, "frustration": assessment.to_json()}
         try:
-            if conversation.needs_bot_resume:
-                await self._desk.resume_bot(conversation_id, strict=True)
-            said = customer.data.get("payload") or customer.text
-            replies = await self._rasa.send(conversation_id, said, metadata=metadata)
-            turn = await self._rasa.latest_turn(conversation_id)
-            if not replies and turn.paused and await self._handoffs.open_for(conversation_id) is None:
-                # Rasa still thinks an agent has the conversation (e.g. a restart during hand-back)
-                log.warning("bot was paused without an open handoff; resuming",
-                            extra={"conversation_id": conversation_id})
-                await self._desk.resume_bot(conversation_id, strict=True)
-                replies = await self._rasa.send(conversation_id, said, metadata=metadata)
-                turn = await self._rasa.latest_turn(conversation_id)
-            if not replies and not turn.paused:
-                raise RasaUnavailable("Rasa answered with nothing (a custom action failed?)")
+            turn = await self._ask_bot(conversation, said, metadata)
         except RasaUnavailable as exc:
             log.error("Rasa unavailable: %s", exc, extra={"conversation_id": conversation_id})
-            return await self._hand_off_without_bot(conversation_id, customer, language)
+            await self._conversations.annotate(conversation_id, customer.seq, customer_notes)
+            return await self._hand_off_without_bot(conversation_id, _with(customer, customer_notes), said.language,
+                                                    script)
 
-        nlu = {"intent": turn.intent, "confidence": turn.confidence, "entities": turn.entities}
-        await self._conversations.annotate(conversation_id, customer.seq, nlu)
-        customer = Message(customer.conversation_id, customer.seq, customer.sender, customer.text,
-                           customer.created_at, {**customer.data, **nlu})
-        messages = [customer]
-        await self._record_feedback(customer, replies)
-        for reply in replies:
-            messages.append(await self._messenger.bot_reply(conversation_id, reply, turn.intent, turn.confidence))
-        handoff = await self._handoffs.open_for(conversation_id)
-        if handoff is not None:  # the bot just handed off (there was no open handoff before this turn)
+        customer_notes.update(intent=turn.nlu.intent, confidence=turn.nlu.confidence,
+                              entities=[dict(e) for e in turn.nlu.entities])
+        annotations = {customer.seq: customer_notes}
+        decision = turn.decision
+        if decision.feedback is not None:
+            rated = (said.button.message if said.button and said.button.feedback is not None
+                     else rated_answer(recent, decision.feedback.article_id))
+            if rated is not None:
+                annotations[rated.seq] = {"helpful": decision.feedback.helpful}
+        handoff, replies = await self._open_handoff(conversation_id, decision, said.language, turn.replies)
+        new = [(Sender.BOT, *self._reply(reply, turn, decision, script)) for reply in replies]
+        stored = await self._conversations.record(conversation_id, new, annotations)
+        self._messenger.published(stored)
+        messages = [_with(customer, customer_notes), *stored]
+        if handoff is not None:
             await self._desk.handoff_started(handoff)
             messages.extend(await self._conversations.messages(conversation_id, after=messages[-1].seq))
             handoff = await self._handoffs.get(handoff.id)
         return TurnResult(messages, handoff)
 
-    async def _hand_off_without_bot(self, conversation_id: str, customer: Message, language: str) -> TurnResult:
+    @staticmethod
+    def _reply(reply: BotReply, turn: BotTurn, decision: TurnDecision,
+               script: str | None) -> tuple[str, dict[str, Any]]:
+        """A bot reply as stored: its text in the customer's script, with what the bot read from the turn."""
+        data: dict[str, Any] = {"intent": turn.nlu.intent, "confidence": turn.nlu.confidence}
+        if reply.buttons:
+            data["buttons"] = [{**b, "title": in_script(str(b.get("title", "")), script)} for b in reply.buttons]
+        data.update(reply.custom)
+        if decision.feedback is not None and "feedback" not in data:
+            data["feedback"] = decision.feedback.to_json()
+        return in_script(reply.text, script), data
+
+    async def _open_handoff(self, conversation_id: str, decision: TurnDecision, language: str,
+                           replies: list[BotReply]) -> tuple[Handoff | None, list[BotReply]]:
+        """The handoff the bot asked for. If it cannot be recorded, the bot is un-paused and the customer is
+        told to try again instead of being told someone is coming."""
+        request = decision.handoff
+        if request is None:
+            return None, replies
+        try:
+            handoff, _ = await self._handoffs.request(
+                conversation_id, HandoffReason(request.reason), language=language, details=request.details(),
+                priority=HandoffPriority(request.priority))
+            return handoff, replies
+        except Exception:
+            log.exception("could not record the handoff the bot asked for", extra={"conversation_id": conversation_id})
+        await self._desk.resume_bot(conversation_id)
+        failed = [BotReply(r.text, r.buttons, {k: v for k, v in r.custom.items() if k != "handoff"})
+                  for r in replies if not r.custom.get("handoff")]
+        return None, [*failed, BotReply(service_text("handoff_failed", language), [], {"outcome": "handoff_failed"})]
+
+    async def _hand_off_without_bot(self, conversation_id: str, customer: Message, language: str,
+                                    script: str | None) -> TurnResult:
         handoff, _ = await self._handoffs.request(
             conversation_id, HandoffReason.BOT_UNAVAILABLE, language=language, details={}
         )
-        notice = await self._append(
-            conversation_id, Sender.SYSTEM, service_text("bot_unavailable", language),
+        notice = await self._messenger.append(
+            conversation_id, Sender.SYSTEM, in_script(service_text("bot_unavailable", language), script),
             {"event": "handoff", "reason": HandoffReason.BOT_UNAVAILABLE.value}, to_agents=True,
         )
         await self._desk.handoff_started(handoff)
         later = await self._conversations.messages(conversation_id, after=notice.seq)
         return TurnResult([customer, notice, *later], await self._handoffs.get(handoff.id))
 
-    async def _append(self, conversation_id: str, sender: Sender, text: str, data: dict[str, Any],
-                      *, to_agents: bool = False) -> Message:
-        return await self._messenger.append(conversation_id, sender, text, data, to_agents=to_agents)
+
+def _with(message: Message, extra: dict[str, Any]) -> Message:
+    return Message(message.conversation_id, message.seq, message.sender, message.text, message.created_at,
+                   {**message.data, **extra})

@@ -135,7 +135,9 @@ def _eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     policy = AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh)
-    result = evaluate(train, test, SentenceTransformerEncoder(settings.embedding_model), policy, args.oos_label)
+    encoder = SentenceTransformerEncoder(settings.embedding_model, onnx_cache=settings.onnx_cache,
+                                         int8=settings.int8, threads=settings.model_threads)
+    result = evaluate(train, test, encoder, policy, args.oos_label)
     text = json.dumps(result, indent=2, ensure_ascii=False)
     print(text)
     if args.json:
@@ -152,7 +154,9 @@ def _eval_frustration(settings: Settings, args: argparse.Namespace) -> int:
     except (OSError, LabelledDataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    detector = load_detector(settings.frustration_model, settings.embedding_model, settings.frustration_thresholds)
+    detector = load_detector(settings.frustration_model, settings.embedding_model, settings.frustration_thresholds,
+                             onnx_cache=settings.onnx_cache, int8=settings.int8,
+                             threads=settings.model_threads)
     threshold = args.threshold if args.threshold is not None else detector.thresholds.medium
     result = report(labels, detector.text_scores(texts), threshold).to_json()
     text = json.dumps(result, indent=2)

@@ -5,6 +5,9 @@ The schema is owned by Alembic (faqbot/migrations); `migrate` brings a database 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from alembic import command
@@ -13,7 +16,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from faqbot.agents import canned as canned_tables
 from faqbot.agents import store as agent_tables
@@ -27,12 +30,42 @@ ALL_METADATA: tuple[MetaData, ...] = (kb_tables.metadata, handoff_tables.metadat
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+class OneWriterAtATime(AsyncEngine):
+    """An engine whose write transactions (`begin()`) take turns in the process.
+
+    SQLite lets one transaction write at a time; the others wait in SQLite's busy handler, which sleeps in
+    steps of up to 100 ms whatever the holder's progress — under many concurrent customer turns most of the
+    time went to those sleeps, with the CPU idle. Queued here, a write transaction starts the moment the
+    previous one commits. Reads (`connect()`) are not queued (WAL: readers never wait).
+    """
+
+    def __init__(self, sync_engine) -> None:
+        super().__init__(sync_engine)
+        self._writer = asyncio.Lock()
+        self._holder: asyncio.Task | None = None
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        task = asyncio.current_task()
+        if task is not None and self._holder is task:  # nested in the same turn: it already holds the queue
+            async with super().begin() as conn:
+                yield conn
+            return
+        async with self._writer:
+            self._holder = task
+            try:
+                async with super().begin() as conn:
+                    yield conn
+            finally:
+                self._holder = None
+
+
 def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             create_owner_only(Path(parsed.database))
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = OneWriterAtATime(create_async_engine(url, connect_args={"timeout": 30}).sync_engine)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial

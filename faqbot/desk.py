@@ -342,11 +342,15 @@ class HandoffDesk:
         await self.dispatch()
 
     async def recover_after_restart(self) -> None:
-        """Nobody is connected to a fresh process: online agents count as away from now (the grace period)."""
+        """Nobody is connected to a fresh process: online agents count as away from now (the grace period).
+        Agents already away (a console that closed just before the service went down) could not come back
+        while it was down either: their grace period starts again now."""
         for agent in await self._agents.all():
             if agent.presence is Presence.ONLINE:
                 await self._agents.set_presence(agent.id, Presence.AWAY, only_if=Presence.ONLINE)
                 self._away_by_disconnect.add(agent.id)
+            elif agent.presence is Presence.AWAY:
+                await self._agents.set_presence(agent.id, Presence.AWAY, only_if=Presence.AWAY, restart_clock=True)
 
     # -- time ------------------------------------------------------------------------------------
 

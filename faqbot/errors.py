@@ -30,3 +30,10 @@ class AccessDenied(ServiceError):
 class NotAuthenticated(ServiceError):
     status_code = 401
     code = "not_authenticated"
+
+
+class StaleButton(ServiceError):
+    """A button of an earlier question, pressed after the conversation moved on."""
+
+    status_code = 409
+    code = "stale_button"

@@ -34,6 +34,13 @@ def default_rasa_bin() -> Path:
     return Path(os.environ.get("FAQBOT_RASA_BIN", REPO_ROOT / ".venv-rasa" / "bin" / "rasa"))
 
 
+def rasa_server_command(rasa_bin: Path) -> list[str]:
+    """`rasa` as faqbot runs the server: the same command through `bot.rasa_runtime`, which tunes Rasa
+    first (in the Rasa environment's own Python, next to its `rasa` executable)."""
+    python = rasa_bin.parent / "python"
+    return [str(python), "-m", "bot.rasa_runtime"] if python.exists() else [str(rasa_bin)]
+
+
 def rasa_fingerprint(root: Path = REPO_ROOT) -> str:
     """Hash of everything `rasa train` reads: a new hash means the model must be retrained."""
     digest = hashlib.sha256()
@@ -75,16 +82,6 @@ def ensure_model(models_dir: Path, rasa_bin: Path | None = None, log_file: Path 
         )
     print(f"Trained in {time.perf_counter() - started:.1f} s", flush=True)
     return model
-
-
-def rasa_server_command(rasa_bin: Path, model: Path, port: int) -> list[str]:
-    """`rasa run` through bot/rasa_server.py (JWT secret from the environment), on loopback only.
-
-    Rasa's HTTP API and REST channel then require the service's JWT; nothing else can drive the bot.
-    """
-    return [str(rasa_bin.with_name("python")), "-m", "bot.rasa_server", "run", "--enable-api",
-            "--model", str(model), "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-            "--port", str(port), "--interface", "127.0.0.1"]
 
 
 def with_secrets(settings: Settings) -> Settings:
@@ -157,11 +154,14 @@ class Stack:
             "FAQBOT_ACTION_TOKEN": self.settings.action_token,
             "FAQBOT_RASA_JWT_SECRET": self.settings.rasa_jwt_secret,
             "FAQBOT_RASA_TRACKER_DB": str(self.settings.data_dir / "rasa_tracker.db"),
+            "FAQBOT_RASA_SESSION_TURNS": str(self.settings.rasa_session_turns),
         })
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         out = self._log("rasa")
         self.processes["rasa"] = subprocess.Popen(
-            rasa_server_command(self.rasa_bin, model, self.rasa_port),
+            [*rasa_server_command(self.rasa_bin), "run", "--enable-api", "--model", str(model),
+             "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+             "--port", str(self.rasa_port), "--interface", "127.0.0.1"],
             cwd=REPO_ROOT, env=env, stdout=out or subprocess.DEVNULL, stderr=subprocess.STDOUT,
             start_new_session=True, umask=OWNER_ONLY_UMASK,  # its tracker store: owner only
         )

@@ -24,18 +24,23 @@ class Messenger:
         self._hub = hub
 
     async def append(self, conversation_id: str, sender: Sender, text: str, data: dict[str, Any],
-                     *, to_agents: bool = False) -> Message:
+                     *, to_agents: bool = False, **conversation_values: Any) -> Message:
         if sender in (Sender.CUSTOMER, Sender.AGENT):
             redacted = redact(text, contacts=sender is Sender.CUSTOMER)
             if redacted.changed:
                 text, data = redacted.text, {**data, "redacted": list(dict.fromkeys(redacted.kinds))}
                 await self._conversations.add_contact(conversation_id, redacted.contact)
-        message = await self._conversations.append(conversation_id, sender, text, data)
-        event = {"type": "message", "message": message.to_json()}
-        self._hub.publish(conversation_topic(conversation_id), event)
-        if to_agents:
-            self._hub.publish(AGENTS_TOPIC, event)
+        message = await self._conversations.append(conversation_id, sender, text, data, **conversation_values)
+        self.published([message], to_agents=to_agents)
         return message
+
+    def published(self, messages: list[Message], *, to_agents: bool = False) -> None:
+        """Tell whoever watches the conversation about messages just stored."""
+        for message in messages:
+            event = {"type": "message", "message": message.to_json()}
+            self._hub.publish(conversation_topic(message.conversation_id), event)
+            if to_agents:
+                self._hub.publish(AGENTS_TOPIC, event)
 
     async def bot_reply(self, conversation_id: str, reply: BotReply, intent: str | None = None,
                         confidence: float | None = None, **extra: Any) -> Message:

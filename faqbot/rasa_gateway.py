@@ -1,4 +1,4 @@
-"""The Rasa server over HTTP: its REST channel for messages, its HTTP API for tracker changes."""
+"""The Rasa server over HTTP: faqbot's input channel for customer messages, its HTTP API for tracker changes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ from urllib.parse import quote
 import httpx
 import jwt
 
+from bot.turn import META_BUTTON, TURN_KEY, NluResult, TurnDecision
+
 log = logging.getLogger(__name__)
+
+CHANNEL_WEBHOOK = "/webhooks/faqbot/webhook"  # bot/rasa_channel.py
 
 
 class RasaUnavailable(Exception):
@@ -27,16 +31,17 @@ class BotReply:
 
 
 @dataclass(frozen=True)
-class ParsedTurn:
-    intent: str | None
-    confidence: float | None
-    entities: list[dict[str, Any]]
-    paused: bool
-    slots: dict[str, Any]
+class BotTurn:
+    """Rasa's answer to one customer message: what the bot said, what NLU read, what the actions decided."""
+
+    replies: list[BotReply]
+    nlu: NluResult
+    decision: TurnDecision = field(default_factory=TurnDecision)
 
 
 def merge_replies(raw: list[dict[str, Any]]) -> list[BotReply]:
-    """Rasa sends a message's custom payload as a message of its own: fold it into the text before it."""
+    """Rasa's own collector sends a message's custom payload as a message of its own: fold it into the
+    text before it (faqbot's channel keeps them together already)."""
     replies: list[BotReply] = []
     for item in raw:
         text = item.get("text") or ""
@@ -77,12 +82,31 @@ class RasaServiceAuth(httpx.Auth):
         yield request
 
 
+def split_decision(replies: list[BotReply]) -> tuple[list[BotReply], TurnDecision]:
+    """Take the actions' decisions out of the replies' custom payloads (they are not part of what is said)."""
+    decision = TurnDecision()
+    kept = []
+    for reply in replies:
+        if TURN_KEY not in reply.custom:
+            kept.append(reply)
+            continue
+        try:
+            decision = decision.merged(TurnDecision.from_json(reply.custom[TURN_KEY]))
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("ignored a malformed turn decision: %s", exc)
+        custom = {k: v for k, v in reply.custom.items() if k != TURN_KEY}
+        if reply.text or custom or reply.buttons:
+            kept.append(BotReply(reply.text, reply.buttons, custom))
+    return kept, decision
+
+
 class RasaGateway:
     def __init__(self, base_url: str, timeout_seconds: float, client: httpx.AsyncClient | None = None,
                  *, jwt_secret: str = "") -> None:
         self._base = base_url.rstrip("/")
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
         self._client = client or httpx.AsyncClient(
-            timeout=timeout_seconds, auth=RasaServiceAuth(jwt_secret) if jwt_secret else None)
+            timeout=timeout_seconds, limits=limits, auth=RasaServiceAuth(jwt_secret) if jwt_secret else None)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -99,26 +123,17 @@ class RasaGateway:
         except ValueError as exc:
             raise RasaUnavailable(f"Rasa answered {method} {path} with invalid JSON") from exc
 
-    async def send(self, conversation_id: str, text: str, metadata: dict[str, Any] | None = None) -> list[BotReply]:
-        raw = await self._request(
-            "POST", "/webhooks/rest/webhook",
-            json={"sender": conversation_id, "message": text, "metadata": metadata or {}},
-        )
-        return merge_replies(raw if isinstance(raw, list) else [])
-
-    async def latest_turn(self, conversation_id: str) -> ParsedTurn:
-        tracker = await self._request(
-            "GET", f"/conversations/{quote(conversation_id, safe='')}/tracker", params={"include_events": "NONE"}
-        )
-        latest = tracker.get("latest_message") or {}
-        intent = latest.get("intent") or {}
-        return ParsedTurn(
-            intent=intent.get("name"),
-            confidence=intent.get("confidence"),
-            entities=list(latest.get("entities") or []),
-            paused=bool(tracker.get("paused")),
-            slots=dict(tracker.get("slots") or {}),
-        )
+    async def send(self, conversation_id: str, text: str, metadata: dict[str, Any] | None = None, *,
+                   button: bool = False) -> BotTurn:
+        """One customer message. `button`: the text is the payload of a button the bot sent (and the web
+        service checked it did); otherwise it is read as typed text, whatever it looks like."""
+        metadata = {**(metadata or {}), META_BUTTON: button}
+        raw = await self._request("POST", CHANNEL_WEBHOOK,
+                                  json={"sender": conversation_id, "text": text, "metadata": metadata})
+        if not isinstance(raw, dict) or not isinstance(raw.get("messages"), list):
+            raise RasaUnavailable("Rasa's channel answered in an unexpected shape")
+        replies, decision = split_decision(merge_replies(raw["messages"]))
+        return BotTurn(replies, NluResult.from_json(raw.get("nlu")), decision)
 
     async def resume(self, conversation_id: str) -> None:
         """Un-pause the conversation in Rasa (harmless if it was not paused).
@@ -128,15 +143,20 @@ class RasaGateway:
         """
         await self._request(
             "POST", f"/conversations/{quote(conversation_id, safe='')}/tracker/events",
+            params={"include_events": "NONE"},
             json=[{"event": "resume"}, {"event": "action", "name": "action_listen"}],
         )
 
     async def say(self, conversation_id: str, action: str) -> list[BotReply]:
         """Run one bot action now (e.g. `action_welcome_back`), then listen to the customer again."""
         path = f"/conversations/{quote(conversation_id, safe='')}"
-        result = await self._request("POST", f"{path}/execute", json={"name": action})
-        await self._request("POST", f"{path}/tracker/events", json=[{"event": "action", "name": "action_listen"}])
-        return merge_replies((result.get("messages") or []) if isinstance(result, dict) else [])
+        result = await self._request("POST", f"{path}/execute", params={"include_events": "NONE"},
+                                     json={"name": action})
+        await self._request("POST", f"{path}/tracker/events", params={"include_events": "NONE"},
+                            json=[{"event": "action", "name": "action_listen"}])
+        replies, _ = split_decision(merge_replies((result.get("messages") or []) if isinstance(result, dict)
+                                                  else []))
+        return replies
 
     async def is_ready(self) -> bool:
         try:

@@ -31,8 +31,23 @@ class Settings:
     rasa_timeout_seconds: float = 10.0
     rasa_jwt_secret: str = ""  # signs the service's requests to Rasa (its HTTP API and REST channel require it)
     action_token: str = ""  # shared secret Rasa sends to the action endpoint (required; empty: every call refused)
+    rasa_session_turns: int = 8  # a Rasa session (the tracker a turn reads) ends after this many customer turns
     # retrieval
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    model_threads: int = 1  # CPU threads per forward pass; the cores are shared with Rasa and other requests
+    # "onnx": the encoders' weights exported to ONNX Runtime (same outputs as PyTorch); "onnx-int8": those
+    # weights quantized to 8-bit integers (faster, smaller, outputs close); "torch"
+    model_runtime: str = "onnx"
+    model_cache_dir: Path = REPO_ROOT / "var" / "model-cache"  # where the ONNX exports are kept between starts
+
+    @property
+    def onnx_cache(self) -> Path | None:
+        """The folder for ONNX exports, or None when the models run on PyTorch."""
+        return self.model_cache_dir if self.model_runtime.startswith("onnx") else None
+
+    @property
+    def int8(self) -> bool:
+        return self.model_runtime == "onnx-int8"
     answer_threshold_en: float = 0.40
     answer_threshold_zh: float = 0.45
     calibrate: bool = True  # calibrated answer decisions; false: the two score thresholds above decide

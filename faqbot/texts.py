@@ -55,6 +55,15 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "talk_to_a_person": {"en": "Talk to a person", "zh": "转人工客服"},
     "start_new_conversation": {"en": "Start a new conversation", "zh": "开始新的对话"},
+    "feedback_noted": {
+        "en": "Thanks for the feedback on that answer!",
+        "zh": "感谢您对这个回答的反馈！",
+    },
+    "handoff_failed": {
+        "en": "Sorry, I couldn't reach our team just now. Please try again in a moment, "
+        "or call us on 400-820-1234 (9:00–21:00).",
+        "zh": "抱歉，暂时无法转接人工客服，请稍后再试，或拨打客服电话 400-820-1234（9:00–21:00）。",
+    },
     "agent_resolved": {
         "en": "{name} has finished helping you and handed the conversation back to the virtual assistant.",
         "zh": "客服 {name} 已处理完毕，对话已转回智能客服。",

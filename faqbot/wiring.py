@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from rasa_sdk.executor import ActionExecutor
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import ActionServices, build_actions
-from embeddings import SentenceTransformerEncoder, TextEncoder
+from embeddings import BatchingEncoder, SentenceTransformerEncoder, TextEncoder, limit_model_threads, model_executor
 from faqbot.agents import AgentStore, WeakPassword
 from faqbot.agents.canned import CannedReplyStore
 from faqbot.chat import ChatService
@@ -23,6 +24,7 @@ from faqbot.rasa_gateway import RasaGateway
 from faqbot.security.files import lock_down, owner_only_umask
 from faqbot.security.ratelimit import LimitsPolicy, RateLimiter, storage_for
 from faqbot.settings import Settings
+from faqbot.turn_locks import LocalTurnLocks
 from frustration import FrustrationDetector
 from frustration.detector import load_detector
 from handoff import HandoffService, HandoffStore
@@ -44,10 +46,12 @@ class Core:
     handoffs: HandoffService
     agents: AgentStore
     conversations: ConversationStore
+    models: ThreadPoolExecutor  # the one thread every model's (batched) forward passes run on
 
     async def aclose(self) -> None:
         await self.knowledge.aclose()
         await self.engine.dispose()
+        self.models.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass
@@ -76,7 +80,11 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
     lock_down(settings.data_dir)  # the database, index, tracker store and logs: owner only
     engine = make_engine(settings.resolved_database_url)
     await migrate(engine)
-    encoder = encoder or SentenceTransformerEncoder(settings.embedding_model)
+    models = model_executor()
+    limit_model_threads(settings.model_threads)
+    encoder = encoder or BatchingEncoder(SentenceTransformerEncoder(
+        settings.embedding_model, onnx_cache=settings.onnx_cache, int8=settings.int8,
+        threads=settings.model_threads), executor=models)
     knowledge = KnowledgeBase(
         ArticleStore(engine), encoder, settings.index_dir,
         policy=AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh),
@@ -89,7 +97,7 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
     if settings.bootstrap_agent:
         await _ensure_bootstrap_agent(agents, settings.bootstrap_agent)
     return Core(settings, engine, knowledge, HandoffService(HandoffStore(engine)), agents,
-                ConversationStore(engine))
+                ConversationStore(engine), models)
 
 
 async def build_services(settings: Settings, encoder: TextEncoder | None = None,
@@ -98,16 +106,17 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     hub = EventHub()
     rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds, jwt_secret=settings.rasa_jwt_secret)
     detector = frustration_detector or load_detector(
-        settings.frustration_model, settings.embedding_model, settings.frustration_thresholds)
+        settings.frustration_model, settings.embedding_model, settings.frustration_thresholds, core.models,
+        onnx_cache=settings.onnx_cache, int8=settings.int8, threads=settings.model_threads)
     messenger = Messenger(core.conversations, hub)
     policy = DeskPolicy(grace_seconds=settings.agent_grace_seconds,
                         first_reply_target_seconds=settings.first_reply_target_seconds,
                         queue_update_seconds=settings.queue_update_seconds, hours=settings.opening_hours)
     desk = HandoffDesk(core.handoffs, core.agents, core.conversations, messenger, rasa, policy)
     chat = ChatService(core.conversations, core.handoffs, rasa, messenger, desk, detector,
-                       max_message_chars=settings.max_message_chars)
+                       max_message_chars=settings.max_message_chars, turn_locks=LocalTurnLocks())
     executor = ActionExecutor()
-    for action in build_actions(ActionServices(knowledge=core.knowledge, handoffs=core.handoffs)):
+    for action in build_actions(ActionServices(knowledge=core.knowledge)):
         executor.register_action(action)
     limiter = RateLimiter(LimitsPolicy.from_settings(settings), storage_for(settings.redis_url))
     trackers = RasaTrackerStore(settings.data_dir / "rasa_tracker.db")  # where the launcher keeps Rasa's

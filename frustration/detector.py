@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -164,8 +165,25 @@ class FrustrationDetector:
         return 1.0 - calm, reasons
 
 
-def load_detector(model_dir: Path, base_model: str, thresholds: Thresholds | None = None) -> FrustrationDetector:
-    """The detector with the shipped (or configured) fine-tuned text model."""
+class BatchingScorer:
+    """A TextScorer whose calls from concurrent requests share forward passes (embeddings.MicroBatcher)."""
+
+    def __init__(self, scorer: TextScorer, executor: Executor | None = None) -> None:
+        from embeddings.batching import MicroBatcher
+
+        self._batcher = MicroBatcher(scorer.score, executor=executor)
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        return self._batcher(texts) if len(texts) else np.zeros(0, dtype=np.float32)
+
+
+def load_detector(model_dir: Path, base_model: str, thresholds: Thresholds | None = None,
+                  executor: Executor | None = None, onnx_cache: Path | None = None, int8: bool = False,
+                  threads: int = 1) -> FrustrationDetector:
+    """The detector with the shipped (or configured) fine-tuned text model, its forward passes batched
+    across concurrent requests (on `executor`, the process's model thread, when given) and run on ONNX
+    Runtime when `onnx_cache` names a folder for the exported model."""
     from frustration.text_model import FineTunedScorer
 
-    return FrustrationDetector(FineTunedScorer(model_dir, base_model), thresholds)
+    scorer = FineTunedScorer(model_dir, base_model, onnx_cache=onnx_cache, int8=int8, threads=threads)
+    return FrustrationDetector(BatchingScorer(scorer, executor), thresholds)

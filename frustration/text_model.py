@@ -47,7 +47,8 @@ def mean_pooled_logits(tokenizer, model, head, texts: Sequence[str]):
 class FineTunedScorer:
     """P(frustrated) from the words, 0.5 at the operating point. Thread-safe; CPU."""
 
-    def __init__(self, model_dir: Path, base_model: str = DEFAULT_MODEL, batch_size: int = 64) -> None:
+    def __init__(self, model_dir: Path, base_model: str = DEFAULT_MODEL, batch_size: int = 64,
+                 onnx_cache: Path | None = None, int8: bool = False, threads: int = 1) -> None:
         import torch
 
         meta = json.loads((model_dir / META_FILE).read_text())
@@ -68,11 +69,34 @@ class FineTunedScorer:
         self._batch_size = batch_size
         self._lock = threading.Lock()
         self.metadata = meta
+        self._onnx = None
+        if onnx_cache is not None:
+            from embeddings.onnx import OnnxTransformer, onnx_available
+
+            if onnx_available():  # the same fine-tuned weights on ONNX Runtime (embeddings/onnx.py)
+                self._head_weight = weights["head.weight"].astype(np.float32).reshape(-1)
+                self._head_bias = float(weights["head.bias"].astype(np.float32).reshape(-1)[0])
+                self._onnx = OnnxTransformer.from_torch(self._model, self._features, onnx_cache, "frustration",
+                                                        threads=threads, int8=int8)
+
+    def _features(self, texts: list[str]):
+        return self._tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="np")
+
+    @property
+    def runtime(self) -> str:
+        return "onnx" if self._onnx is not None else "torch"
 
     def score(self, texts: Sequence[str]) -> np.ndarray:
+        texts = [normalize(t) or " " for t in texts]
+        if self._onnx is not None:
+            out = []
+            for start in range(0, len(texts), self._batch_size):
+                pooled = self._onnx.mean_pooled(texts[start:start + self._batch_size])
+                logits = pooled @ self._head_weight + self._head_bias + self._shift
+                out.append((1.0 / (1.0 + np.exp(-logits))).astype(np.float32))
+            return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
         import torch
 
-        texts = [normalize(t) or " " for t in texts]
         out: list[np.ndarray] = []
         with self._lock, torch.inference_mode():
             for start in range(0, len(texts), self._batch_size):

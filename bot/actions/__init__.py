@@ -8,7 +8,6 @@ from bot.actions.answer import ActionAnswerFromKB
 from bot.actions.feedback import ActionRecordFeedback, ActionRejectAnswer
 from bot.actions.handoff import ActionAcknowledgeComplaint, ActionDeclineHandoff, ActionHandoff
 from bot.actions.ports import ActionServices
-from bot.actions.slots import ValidatePredefinedSlots
 from bot.actions.smalltalk import ActionFallback, ActionThankForRating, ActionWelcomeBack
 
 
@@ -24,7 +23,6 @@ def build_actions(services: ActionServices) -> list[Action]:
         ActionFallback(),
         ActionWelcomeBack(),
         ActionThankForRating(),
-        ValidatePredefinedSlots(),
     ]
 
 
@@ -39,6 +37,5 @@ __all__ = [
     "ActionThankForRating",
     "ActionHandoff",
     "ActionServices",
-    "ValidatePredefinedSlots",
     "build_actions",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -13,8 +14,8 @@ from bot.actions.base import ServiceAction, conversation_language
 from bot.actions.context import FollowUp, contextual_query, follow_up_kind
 from bot.actions.frustration import turn_frustration
 from bot.actions.ports import ActionServices
-from bot.actions.replies import OFFER_LOW_CONFIDENCE, answer, did_you_mean, failed_turns, offer_person
-from bot.actions.texts import text
+from bot.actions.replies import OFFER_LOW_CONFIDENCE, answer, did_you_mean, failed_turns, given_articles, offer_person
+from bot.actions.texts import apologetic, text
 from knowledge_base.decision import Decision, Outcome
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,9 @@ async def decide_in_context(
     if current is None or current.language != language or kind is None:
         return await services.knowledge.decide(question, language), question, None
     completed = contextual_query(question, current)
-    standalone = await services.knowledge.decide(question, language, exclude=[current.id])
-    contextual = await services.knowledge.decide(completed, language, exclude=[current.id])
+    standalone, contextual = await asyncio.gather(  # at once: their encodings share one forward pass
+        services.knowledge.decide(question, language, exclude=[current.id]),
+        services.knowledge.decide(completed, language, exclude=[current.id]))
     # a message that points back ("and …", "that", "…呢") means the topic, unless the topic finds nothing
     if (kind is FollowUp.MARKED and contextual.outcome is not Outcome.UNSURE) or (
             _strength(contextual) >= _strength(standalone)):
@@ -56,7 +58,7 @@ class ActionAnswerFromKB(ServiceAction):
     def name(self) -> str:
         return "action_answer_from_kb"
 
-    async def run(
+    async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         services = await self.services()
@@ -66,7 +68,8 @@ class ActionAnswerFromKB(ServiceAction):
         chosen = next(tracker.get_latest_entity_values("article_id"), None)
         if chosen and (article := services.knowledge.published_article(chosen)) is not None:
             return answer(dispatcher, article, language, question=tracker.get_slot("last_question"),
-                          apologise=apologise, chosen_by_customer=True) + [SlotSet("failed_turns", 0)]
+                          given=given_articles(tracker), apologise=apologise,
+                          chosen_by_customer=True) + [SlotSet("failed_turns", 0)]
 
         question = tracker.latest_message.get("text") or ""
         try:
@@ -82,16 +85,18 @@ class ActionAnswerFromKB(ServiceAction):
                    "follow_up_of": follows_up, "completed_from_context": query != question}
         if decision.outcome is Outcome.ANSWER and best is not None:
             return answer(dispatcher, best.article, language, question=query, apologise=apologise,
-                          **details) + [SlotSet("failed_turns", 0)]
+                          given=given_articles(tracker), **details) + [SlotSet("failed_turns", 0)]
         details["article_id"] = None
         remember = [SlotSet("last_question", query), SlotSet("shown_articles", [])]
         if decision.outcome is Outcome.CLARIFY:
             return did_you_mean(dispatcher, decision.choices(3), language, apologise=apologise, **details) + remember
 
         failed = failed_turns(tracker) + 1
+        # not an answer: say so plainly and say what the bot can help with; apologise only to an upset
+        # customer, and then only once
         message = text("struggling" if failed >= 2 else "unsure", language)
         if apologise:
-            message = f"{text('apology', language)} {message}"
+            message = apologetic(message, language)
         return offer_person(
             dispatcher, message, language, OFFER_LOW_CONFIDENCE, outcome="unsure", failed_turns=failed,
             best_guess=best.article.id if best else None, **details,

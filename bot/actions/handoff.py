@@ -5,30 +5,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import ServiceAction, conversation_language
 from bot.actions.frustration import turn_frustration
-from bot.actions.replies import OFFER_FRUSTRATED, offer_person
-from bot.actions.texts import text
-from handoff.models import HandoffPriority, HandoffReason
+from bot.actions.replies import OFFER_FRUSTRATED, decided, offer_person
+from bot.actions.texts import apologetic, text
+from bot.turn import HandoffRequest, TurnDecision
+from handoff.models import HandoffReason
 
 log = logging.getLogger(__name__)
 
 # what the agent is given from the conversation's memory
 REMEMBERED_SLOTS = ("order_number", "current_article", "current_topic", "last_question", "language")
-
-
-def last_offer_reason(tracker: Tracker) -> str | None:
-    """Why the bot last offered a person (from its latest message that made an offer)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "bot":
-            reason = ((event.get("data") or {}).get("custom") or {}).get("offer_reason")
-            if reason:
-                return reason
-    return None
 
 
 def handoff_reason(tracker: Tracker) -> HandoffReason:
@@ -39,35 +30,36 @@ def handoff_reason(tracker: Tracker) -> HandoffReason:
         return HandoffReason.FRUSTRATED
     accepted_offer = intent == "affirm" or said.startswith("/request_human")  # "yes", or the offer's button
     if accepted_offer and tracker.get_slot("handoff_offered"):
-        if last_offer_reason(tracker) == OFFER_FRUSTRATED:
+        if tracker.get_slot("offer_reason") == OFFER_FRUSTRATED:
             return HandoffReason.FRUSTRATED
         return HandoffReason.LOW_CONFIDENCE
     return HandoffReason.CUSTOMER_REQUEST
 
 
-async def hand_off(
-    action: ServiceAction, dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason, *,
-    priority: str = "normal", extra: dict[str, Any] | None = None,
+def hand_off(
+    action: Action, dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason, *,
+    priority: str = "normal", decision: TurnDecision | None = None,
 ) -> list[EventType]:
-    """Queue the conversation for a person with what the bot knows, tell the customer, pause the bot."""
+    """Ask the web service to queue the conversation for a person (with what the bot knows), tell the
+    customer — with an apology first if they are upset — and pause the bot."""
     language = conversation_language(tracker)
     frustration = turn_frustration(tracker)
-    details = {
-        "trigger_intent": (tracker.latest_message.get("intent") or {}).get("name"),
-        "slots": {name: tracker.get_slot(name) for name in REMEMBERED_SLOTS if tracker.get_slot(name)},
-        "frustration": frustration.to_json(),
-    }
-    try:
-        await (await action.services()).handoffs.request(
-            tracker.sender_id, reason, language=language, details=details, priority=HandoffPriority(priority),
-        )
-    except Exception:
-        log.exception("could not record handoff", extra={"conversation_id": tracker.sender_id})
-        dispatcher.utter_message(text=text("handoff_failed", language), json_message=extra or {})
-        return [SlotSet("handoff_offered", False), SlotSet("feedback_pending", False)]
+    slots = {name: tracker.get_slot(name) for name in REMEMBERED_SLOTS if tracker.get_slot(name)}
+    slots["language"] = language
+    request = HandoffRequest(
+        reason=reason.value, priority=priority,
+        trigger_intent=(tracker.latest_message.get("intent") or {}).get("name"),
+        slots=slots, frustration=frustration.to_json(),
+    )
+    decision = TurnDecision(action=action.name(), handoff=request,
+                            feedback=decision.feedback if decision else None)
+    message = text("handoff_started", language)
+    upset_now = frustration.level == "high" or request.trigger_intent == "complain"
+    if reason is HandoffReason.FRUSTRATED and upset_now:  # an outburst is not handed over without an apology
+        message = apologetic(message, language)
     dispatcher.utter_message(
-        text=text("handoff_started", language),
-        json_message={**(extra or {}), "handoff": {"reason": reason.value, "priority": priority}},
+        text=message,
+        json_message={"handoff": {"reason": reason.value, "priority": priority}, **decided(decision)},
     )
     return [SlotSet("handoff_offered", False), SlotSet("feedback_pending", False), SlotSet("failed_turns", 0),
             ConversationPaused()]
@@ -77,18 +69,18 @@ class ActionHandoff(ServiceAction):
     def name(self) -> str:
         return "action_handoff"
 
-    async def run(
+    async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         priority = "high" if turn_frustration(tracker).level == "high" else "normal"
-        return await hand_off(self, dispatcher, tracker, handoff_reason(tracker), priority=priority)
+        return hand_off(self, dispatcher, tracker, handoff_reason(tracker), priority=priority)
 
 
 class ActionDeclineHandoff(ServiceAction):
     def name(self) -> str:
         return "action_decline_handoff"
 
-    async def run(
+    async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         dispatcher.utter_message(text=text("handoff_declined", conversation_language(tracker)))
@@ -102,7 +94,7 @@ class ActionAcknowledgeComplaint(ServiceAction):
     def name(self) -> str:
         return "action_acknowledge_complaint"
 
-    async def run(
+    async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         language = conversation_language(tracker)

@@ -23,5 +23,5 @@ async def services_from_environment() -> ActionServices:
             from faqbot.wiring import build_core
 
             core = await build_core(Settings.from_env())
-            _services = ActionServices(knowledge=core.knowledge, handoffs=core.handoffs)
+            _services = ActionServices(knowledge=core.knowledge)
     return _services

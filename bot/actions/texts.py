@@ -4,9 +4,11 @@ from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     "unsure": {
-        "en": "I'm not sure I understood that, and I don't want to give you a wrong answer. "
-        "Could you rephrase it, or would you like me to connect you with a person?",
-        "zh": "抱歉，我不太确定您的问题，不想给您错误的答案。您可以换个说法再问一次，或者需要我为您转接人工客服吗？",
+        "en": "I can't help with that one. I can answer questions about orders, delivery, returns and refunds, "
+        "payments, invoices, membership points and your account. Ask me about one of those in other words, "
+        "or I can connect you with a person.",
+        "zh": "这个问题我帮不上忙。我可以解答订单、物流配送、退换货和退款、支付、发票、会员积分和账户方面的问题。"
+        "您可以换个说法问我，或者我为您转接人工客服。",
     },
     "knowledge_error": {
         "en": "Sorry, I can't look that up right now. Would you like me to connect you with a person?",
@@ -16,11 +18,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I'm connecting you with a member of our team. They will see our conversation so far, "
         "so you won't need to repeat yourself. Please stay in this chat.",
         "zh": "正在为您转接人工客服，客服人员可以看到我们之前的对话，您无需重复说明。请不要离开本聊天窗口。",
-    },
-    "handoff_failed": {
-        "en": "Sorry, I couldn't reach our team just now. Please try again in a moment, "
-        "or call us on 400-820-1234 (9:00–21:00).",
-        "zh": "抱歉，暂时无法转接人工客服，请稍后再试，或拨打客服电话 400-820-1234（9:00–21:00）。",
     },
     "handoff_declined": {
         "en": "No problem. Try asking your question in other words and I'll do my best.",
@@ -50,9 +47,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "抱歉。请问您想了解什么？",
     },
     "struggling": {
-        "en": "I'm sorry, I don't seem to be able to help with this. "
+        "en": "I don't seem to be able to help with this. "
         "Would you like me to connect you with a member of our team?",
-        "zh": "抱歉，这个问题我好像没能帮上忙。需要为您转接人工客服吗？",
+        "zh": "这个问题我好像没能帮上忙。需要为您转接人工客服吗？",
     },
     "apology": {
         "en": "I'm sorry this has been frustrating.",
@@ -89,6 +86,11 @@ TEXTS: dict[str, dict[str, str]] = {
 def text(key: str, language: str | None) -> str:
     options = TEXTS[key]
     return options.get(language or "en", options["en"])
+
+
+def apologetic(message: str, language: str | None) -> str:
+    """The message with the bot's one apology before it (a reply apologises at most once)."""
+    return f"{text('apology', language)}{'' if language == 'zh' else ' '}{message}"
 
 
 def feedback_buttons(language: str | None) -> list[dict[str, str]]:

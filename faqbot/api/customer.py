@@ -46,8 +46,13 @@ class StartRequest(RequestModel):
 class MessageRequest(RequestModel):
     text: str = Field(description="what the customer wrote, or the title of the button they pressed")
     payload: str | None = Field(default=None, max_length=500,
-                                description="the pressed button's payload (e.g. '/request_human'), sent to the bot")
-    reply_to: int | None = Field(default=None, ge=1, description="seq of the bot message whose button was pressed")
+                                description="the pressed button's payload (e.g. '/request_human'); only payloads of "
+                                "buttons the bot sent in this conversation are accepted")
+    reply_to: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                 description="with `payload`: the `seq` of the bot message whose button was pressed "
+                                 "(default: the latest message with buttons). A 👍/👎 on an earlier answer records "
+                                 "feedback on that answer only; any other button no longer current gets 409 "
+                                 "`stale_button`")
     client_id: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
                                   description="the widget's id of this message; a retry with the same id is "
                                               "not stored twice")
@@ -117,6 +122,8 @@ async def send_message(
 ) -> dict[str, Any]:
     """Send the customer's message; returns it (with its sequence number) and the bot's replies.
 
+    Typed text is always read as text. A pressed button sends its title as `text`, its `payload` and the
+    `reply_to` of the message it belongs to; a payload the bot did not send there gets 422 `unknown_button`.
     While a person has the conversation, the reply comes later, over the events socket.
     """
     capped = await services.cap.intercept(conversation, services.chat.validate_text(body.text), body.payload)

@@ -14,7 +14,8 @@ from faqbot.wiring import Services
 from storage import utcnow
 
 
-def services_of(request: Request) -> Services:
+async def services_of(request: Request) -> Services:
+    # async: FastAPI runs a plain function dependency in a worker thread, a thread hop on every request
     return request.app.state.services
 
 

@@ -50,6 +50,7 @@ class Conversation:
     last_seq: int
     language: str | None = None
     page_url: str | None = None
+    script: str | None = None  # "hans" / "hant": the Chinese script the customer writes in
     needs_bot_resume: bool = False
     contact: dict[str, str] = field(default_factory=dict)  # e-mail / phone the customer gave (not in the text)
     last_activity_at: dt.datetime | None = None

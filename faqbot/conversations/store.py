@@ -7,7 +7,7 @@ so they are gap-free and unique per conversation even with several writers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,7 @@ conversations_table = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_seq", Integer, nullable=False, default=0),
     Column("language", String(8)),
+    Column("script", String(8)),  # "hans" or "hant": how the customer writes Chinese
     Column("page_url", Text),
     Column("needs_bot_resume", Boolean, nullable=False, default=False),
     Column("visitor", JSON, nullable=False, default=dict, server_default="{}"),
@@ -127,27 +128,41 @@ class ConversationStore:
             )
 
     async def append(self, conversation_id: str, sender: Sender, text: str,
-                     data: dict[str, Any] | None = None) -> Message:
+                     data: dict[str, Any] | None = None, **conversation_values: Any) -> Message:
+        """Store one message with the next sequence number; `conversation_values` (e.g. the customer's
+        language) are written to the conversation in the same statement."""
+        [message] = await self.record(conversation_id, [(sender, text, data or {})], **conversation_values)
+        return message
+
+    async def record(self, conversation_id: str, new: Sequence[tuple[Sender, str, dict[str, Any]]],
+                     annotations: Mapping[int, dict[str, Any]] | None = None,
+                     **conversation_values: Any) -> list[Message]:
+        """One transaction: merge `annotations` into stored messages' data (by sequence number), then store
+        the `new` messages with the next sequence numbers, in order."""
         created_at = utcnow()
-        data = data or {}
         async with self._engine.begin() as conn:
-            seq = (
+            if annotations:
+                await self._annotate(conn, conversation_id, annotations)
+            if not new:
+                return []
+            last = (
                 await conn.execute(
                     conversations_table.update()
                     .where(conversations_table.c.id == conversation_id)
-                    .values(last_seq=conversations_table.c.last_seq + 1, last_activity_at=created_at)
+                    .values(last_seq=conversations_table.c.last_seq + len(new), last_activity_at=utcnow(),
+                            **conversation_values)
                     .returning(conversations_table.c.last_seq)
                 )
             ).scalar_one_or_none()
-            if seq is None:
+            if last is None:
                 raise ConversationNotFound(conversation_id)
-            await conn.execute(
-                messages_table.insert().values(
-                    conversation_id=conversation_id, seq=seq, sender=sender.value, text=text, data=data,
-                    created_at=created_at,
-                )
-            )
-        return Message(conversation_id, seq, sender, text, created_at, data)
+            first = last - len(new) + 1
+            messages = [Message(conversation_id, first + i, sender, text, created_at, data)
+                        for i, (sender, text, data) in enumerate(new)]
+            await conn.execute(messages_table.insert(), [
+                {"conversation_id": conversation_id, "seq": m.seq, "sender": m.sender.value, "text": m.text,
+                 "data": m.data, "created_at": created_at} for m in messages])
+        return messages
 
     async def inactive_before(self, cutoff, limit: int = 500) -> list[str]:
         """Conversations whose last message is older than `cutoff` and that still hold a transcript."""
@@ -217,24 +232,43 @@ class ConversationStore:
                 return message
         return None
 
-    async def annotate(self, conversation_id: str, seq: int, extra: dict[str, Any]) -> None:
-        """Merge `extra` into a stored message's data (e.g. the intent Rasa read from it)."""
-        async with self._engine.begin() as conn:
-            current = (
-                await conn.execute(
-                    select(messages_table.c.data)
-                    .where(messages_table.c.conversation_id == conversation_id)
-                    .where(messages_table.c.seq == seq)
-                )
-            ).scalar_one_or_none()
-            if current is None:
-                return
+    @staticmethod
+    async def _annotate(conn, conversation_id: str, annotations: Mapping[int, dict[str, Any]]) -> None:
+        rows = (await conn.execute(
+            select(messages_table.c.seq, messages_table.c.data)
+            .where(messages_table.c.conversation_id == conversation_id)
+            .where(messages_table.c.seq.in_(list(annotations))))).all()
+        for seq, current in rows:
             await conn.execute(
                 messages_table.update()
                 .where(messages_table.c.conversation_id == conversation_id)
                 .where(messages_table.c.seq == seq)
-                .values(data={**current, **extra})
+                .values(data={**(current or {}), **annotations[seq]})
             )
+
+    async def turn_context(self, conversation_id: str, recent: int) -> tuple[Conversation, list[Message]]:
+        """The conversation and its last `recent` messages (oldest first), read together."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(
+                select(conversations_table).where(conversations_table.c.id == conversation_id))).first()
+            if row is None:
+                raise ConversationNotFound(conversation_id)
+            rows = (await conn.execute(
+                select(messages_table).where(messages_table.c.conversation_id == conversation_id)
+                .order_by(messages_table.c.seq.desc()).limit(recent))).all()
+        return _conversation(row), [_message(r) for r in reversed(rows)]
+
+    async def message(self, conversation_id: str, seq: int) -> Message | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(
+                select(messages_table).where(messages_table.c.conversation_id == conversation_id)
+                .where(messages_table.c.seq == seq))).first()
+        return _message(row) if row is not None else None
+
+    async def annotate(self, conversation_id: str, seq: int, extra: dict[str, Any]) -> None:
+        """Merge `extra` into a stored message's data (e.g. the intent Rasa read from it)."""
+        async with self._engine.begin() as conn:
+            await self._annotate(conn, conversation_id, {seq: extra})
 
     async def messages(self, conversation_id: str, after: int = 0, limit: int = 1000,
                        before: int | None = None) -> list[Message]:
@@ -331,8 +365,8 @@ def _answer_stats(answers: list[Message]) -> list[AnswerStats]:
 def _conversation(row) -> Conversation:
     return Conversation(
         id=row.id, token_hash=row.token_hash, created_at=row.created_at, last_seq=row.last_seq,
-        language=row.language, page_url=row.page_url, needs_bot_resume=bool(row.needs_bot_resume),
-        visitor=dict(row.visitor or {}), tags=tuple(row.tags or ()),
+        language=row.language, script=row.script, page_url=row.page_url,
+        needs_bot_resume=bool(row.needs_bot_resume), visitor=dict(row.visitor or {}), tags=tuple(row.tags or ()),
         contact=dict(row.contact or {}), last_activity_at=row.last_activity_at or row.created_at,
     )
 

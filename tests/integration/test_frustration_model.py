@@ -15,10 +15,23 @@ SHOP_MESSAGES = REPO_ROOT / "frustration" / "data" / "shop_messages.csv"
 
 def test_the_real_text_model_tells_anger_from_thanks():
     settings = Settings()
-    detector = load_detector(settings.frustration_model, settings.embedding_model, settings.frustration_thresholds)
+    detector = load_detector(settings.frustration_model, settings.embedding_model, settings.frustration_thresholds,
+                             onnx_cache=settings.onnx_cache)
     angry, calm = detector.text_scores(["This is the worst service ever, I'm furious", "Thanks, that was helpful"])
     assert angry > 0.8 > 0.2 > calm
     assert detector.assess("I've asked three times. Useless!!!").level is not Level.LOW
+
+
+def test_the_model_scores_the_same_on_onnx_runtime_as_on_pytorch():
+    from frustration.text_model import FineTunedScorer
+
+    settings = Settings()
+    texts = ["This is the worst service ever, I'm furious", "Thanks, that was helpful", "where is my parcel?",
+             "I've asked three times. Useless!!!", "no", "   "]
+    onnx = FineTunedScorer(settings.frustration_model, settings.embedding_model, onnx_cache=settings.onnx_cache)
+    torch = FineTunedScorer(settings.frustration_model, settings.embedding_model)
+    assert onnx.runtime == "onnx" and torch.runtime == "torch"
+    assert np.abs(onnx.score(texts) - torch.score(texts)).max() < 1e-4
 
 
 def test_eval_frustration_prints_and_saves_the_metrics(tmp_path):

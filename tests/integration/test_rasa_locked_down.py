@@ -24,6 +24,7 @@ OPEN_BEFORE = [
     ("POST", "/conversations/{cid}/execute", {"name": "action_handoff"}),
     ("POST", "/model/parse", {"text": "hello"}),
     ("POST", "/webhooks/rest/webhook", {"sender": "{cid}", "message": "I want a person"}),
+    ("POST", "/webhooks/faqbot/webhook", {"sender": "{cid}", "text": "I want a person", "metadata": {}}),
 ]
 
 
@@ -44,11 +45,13 @@ def test_rasa_refuses_anyone_without_the_services_jwt(live, conversation, method
 
 
 def test_a_text_plain_post_from_a_web_page_cannot_drive_the_bot(live, conversation):
-    body = json.dumps({"sender": conversation.id, "message": "/request_human"})
     plain = {"Content-Type": "text/plain", "Origin": "https://evil.example"}
-    assert httpx.post(f"{live.rasa_url}/webhooks/rest/webhook", content=body, headers=plain).status_code == 401
     signed = {**plain, "Authorization": f"Bearer {RasaServiceAuth(live.settings.rasa_jwt_secret).bearer()}"}
-    assert httpx.post(f"{live.rasa_url}/webhooks/rest/webhook", content=body, headers=signed).status_code == 415
+    for channel, body in (("rest", {"sender": conversation.id, "message": "/request_human"}),
+                          ("faqbot", {"sender": conversation.id, "text": "/request_human", "metadata": {}})):
+        url = f"{live.rasa_url}/webhooks/{channel}/webhook"
+        assert httpx.post(url, content=json.dumps(body), headers=plain).status_code == 401
+        assert httpx.post(url, content=json.dumps(body), headers=signed).status_code == 415
     assert conversation.http.get(f"/api/conversations/{conversation.id}").json()["mode"] == "bot"
 
 

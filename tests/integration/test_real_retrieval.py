@@ -31,7 +31,9 @@ OUT_OF_SCOPE = ["how do I train my puppy to sit", "what's the tallest building i
 
 @pytest.fixture(scope="module")
 def retriever():
-    return HybridRetriever.build(load_folder(Settings().kb_dir), SentenceTransformerEncoder())
+    settings = Settings()  # as the product runs it (ONNX Runtime by default)
+    return HybridRetriever.build(load_folder(settings.kb_dir), SentenceTransformerEncoder(
+        settings.embedding_model, onnx_cache=settings.onnx_cache))
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +57,14 @@ def test_paraphrases_find_their_article_and_are_answered(retriever, policy, ques
 def test_off_topic_questions_are_not_answered(retriever, policy, question):
     hits = retriever.search(question)
     assert policy.decide(hits, hits[0].article.language).outcome is not Outcome.ANSWER
+
+
+def test_the_encoder_gives_the_same_vectors_on_onnx_runtime_as_on_pytorch():
+    import numpy as np
+
+    settings = Settings()
+    texts = [q for q, _ in PARAPHRASES] + OUT_OF_SCOPE + ["a much longer question " * 40]
+    onnx = SentenceTransformerEncoder(settings.embedding_model, onnx_cache=settings.onnx_cache)
+    torch = SentenceTransformerEncoder(settings.embedding_model)
+    assert onnx.runtime == "onnx" and torch.runtime == "torch"
+    assert np.abs(onnx.encode(texts) - torch.encode(texts)).max() < 1e-4

@@ -22,8 +22,7 @@ def test_actions_run_under_the_rasa_sdk_server(tmp_path):
         names = {a["name"] for a in httpx.get(f"{url}/actions", params={"token": "tok-123"}).json()}
         assert names == {"action_answer_from_kb", "action_handoff", "action_decline_handoff",
                          "action_reject_answer", "action_record_feedback", "action_acknowledge_complaint",
-                         "action_fallback", "action_welcome_back", "action_thank_for_rating",
-                         "action_validate_slot_mappings"}
+                         "action_fallback", "action_welcome_back", "action_thank_for_rating"}
         call = {"next_action": "action_answer_from_kb", "sender_id": "s1", "version": "3.6.21", "domain": {},
                 "tracker": {"sender_id": "s1", "slots": {}, "paused": False, "events": [],
                             "latest_message": {"text": "我的退款什么时候到账？", "intent": {"name": "ask_question"}},
@@ -33,6 +32,12 @@ def test_actions_run_under_the_rasa_sdk_server(tmp_path):
             assert refused.status_code == 401 and "access-control-allow-origin" not in refused.headers
         result = httpx.post(f"{url}/webhook", json=call, params={"token": "tok-123"}, timeout=60).json()
         assert result["responses"][0]["custom"]["article_id"] == "refund-timing-zh"
+        # a handoff is decided, not made, by the action: the web service acts on the typed payload
+        call = {**call, "next_action": "action_handoff"}
+        call["tracker"] = {**call["tracker"], "latest_message": {"text": "转人工", "intent": {"name": "request_human"}}}
+        handed = httpx.post(f"{url}/webhook", json=call, timeout=60).json()
+        assert {"event": "pause", "timestamp": None} in handed["events"]
+        assert handed["responses"][0]["custom"]["turn"]["handoff"]["reason"] == "customer_request"
     finally:
         server.terminate()
         server.wait(timeout=20)

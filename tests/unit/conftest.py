@@ -2,13 +2,13 @@
 
 import pytest
 
+from bot.turn import Feedback, HandoffRequest, NluResult, TurnDecision
 from faqbot.agents import AgentStore
 from faqbot.chat import ChatService
 from faqbot.conversations import ConversationStore, EventHub
 from faqbot.desk import DeskPolicy, HandoffDesk
 from faqbot.messenger import Messenger
-from faqbot.rasa_gateway import BotReply, ParsedTurn, RasaUnavailable
-from handoff import HandoffReason
+from faqbot.rasa_gateway import BotReply, BotTurn, RasaUnavailable
 from tests.factories import fake_detector
 
 
@@ -20,6 +20,8 @@ class ScriptedRasa:
         self.down = False
         self.paused: set[str] = set()
         self.sent: list[str] = []
+        self.buttons: list[str] = []
+        self.metadata: list[dict] = []
         self.resumed: list[str] = []
         self.said: list[str] = []
 
@@ -27,21 +29,27 @@ class ScriptedRasa:
         if self.down:
             raise RasaUnavailable("connection refused")
 
-    async def send(self, conversation_id, text, metadata=None):
+    async def send(self, conversation_id, text, metadata=None, *, button=False):
         self._check()
+        nlu = NluResult("ask_question", 0.93, ())
         if conversation_id in self.paused:
-            return []
+            return BotTurn([], nlu)
         self.sent.append(text)
+        self.metadata.append(dict(metadata or {}))
+        if button:
+            self.buttons.append(text)
         if "person" in text:
-            await self.handoffs.request(conversation_id, HandoffReason.CUSTOMER_REQUEST,
-                                        language=(metadata or {}).get("language"))
             self.paused.add(conversation_id)
-            return [BotReply("Connecting you.", custom={"handoff": {"reason": "customer_request"}})]
-        return [BotReply("An answer.", custom={"outcome": "answer", "article_id": "a-en", "score": 0.9})]
-
-    async def latest_turn(self, conversation_id):
-        self._check()
-        return ParsedTurn("ask_question", 0.93, [], conversation_id in self.paused, {})
+            request = HandoffRequest("customer_request", slots={"current_topic": "shipping"})
+            return BotTurn([BotReply("Connecting you.", custom={"handoff": {"reason": "customer_request"}})],
+                           NluResult("request_human", 0.97, ()), TurnDecision("action_handoff", handoff=request))
+        if text == "/affirm":
+            return BotTurn([BotReply("Glad it helped.")], NluResult("affirm", 1.0, ()),
+                           TurnDecision("action_record_feedback", feedback=Feedback("a-en", True)))
+        return BotTurn([BotReply("An answer.", buttons=[{"title": "👍 Yes", "payload": "/affirm"},
+                                                        {"title": "👎 No", "payload": "/deny"}],
+                                 custom={"outcome": "answer", "article_id": "a-en", "score": 0.9,
+                                         "asks_feedback": True})], nlu)
 
     async def resume(self, conversation_id):
         self._check()

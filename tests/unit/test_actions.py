@@ -13,17 +13,22 @@ from bot.actions import (
     ActionRejectAnswer,
     ActionServices,
 )
+from bot.actions.base import conversation_language
 from bot.actions.context import follow_up_kind
-from bot.actions.slots import ValidatePredefinedSlots
-from handoff import HandoffPriority, HandoffReason, HandoffStatus
+from bot.turn import TURN_KEY, TurnDecision, metadata_entities
 from knowledge_base import AnswerPolicy
 from tests.factories import frustration, tracker
 
 
 @pytest.fixture
-def services(small_kb, handoffs):
+def services(small_kb):
     small_kb._policy = AnswerPolicy(answer_en=0.5, answer_zh=0.5)
-    return ActionServices(knowledge=small_kb, handoffs=handoffs)
+    return ActionServices(knowledge=small_kb)
+
+
+def decision_of(message: dict) -> TurnDecision:
+    """What the action decided, as the web service reads it from the reply."""
+    return TurnDecision.from_json(message["custom"][TURN_KEY])
 
 
 async def test_answer_carries_the_article_and_score(services):
@@ -58,13 +63,13 @@ async def test_unsure_offers_a_person_in_the_customer_language(services):
     assert SlotSet("handoff_offered", True) in events
 
 
-async def test_a_failing_knowledge_base_never_crashes_the_turn(handoffs):
+async def test_a_failing_knowledge_base_never_crashes_the_turn():
     class Broken:
         async def decide(self, question, language=None, k=3, exclude=()):
             raise RuntimeError("index gone")
 
     dispatcher = CollectingDispatcher()
-    events = await ActionAnswerFromKB(ActionServices(Broken(), handoffs)).run(
+    events = await ActionAnswerFromKB(ActionServices(Broken())).run(
         dispatcher, tracker("Where is my parcel?", "ask_question"), {})
     assert dispatcher.messages[0]["custom"]["outcome"] == "error"
     assert SlotSet("handoff_offered", True) in events
@@ -73,40 +78,53 @@ async def test_a_failing_knowledge_base_never_crashes_the_turn(handoffs):
 @pytest.mark.parametrize(
     ("text", "intent", "offered", "reason"),
     [
-        ("I want to speak to a person", "request_human", False, HandoffReason.CUSTOMER_REQUEST),
-        ("I want to speak to a person", "request_human", True, HandoffReason.CUSTOMER_REQUEST),
-        ("/request_human", "request_human", True, HandoffReason.LOW_CONFIDENCE),
-        ("yes please", "affirm", True, HandoffReason.LOW_CONFIDENCE),
-        ("this is ridiculous", "complain", False, HandoffReason.FRUSTRATED),
+        ("I want to speak to a person", "request_human", False, "customer_request"),
+        ("I want to speak to a person", "request_human", True, "customer_request"),
+        ("/request_human", "request_human", True, "low_confidence"),
+        ("yes please", "affirm", True, "low_confidence"),
+        ("this is ridiculous", "complain", False, "frustrated"),
     ],
 )
-async def test_handoff_records_the_reason_and_pauses_the_bot(services, handoffs, text, intent, offered, reason):
+async def test_handoff_asks_for_a_person_with_the_reason_and_pauses_the_bot(services, text, intent, offered, reason):
     dispatcher = CollectingDispatcher()
-    t = tracker(text, intent, slots={"handoff_offered": offered, "order_number": "12345678"})
+    t = tracker(text, intent, slots={"handoff_offered": offered, "order_number": "12345678"},
+                metadata={"language": "en"})
     events = await ActionHandoff(services).run(dispatcher, t, {})
     assert ConversationPaused() in events
-    handoff = await handoffs.open_for("conv-1")
-    assert handoff is not None and handoff.status is HandoffStatus.QUEUED and handoff.reason is reason
-    assert handoff.details["slots"]["order_number"] == "12345678"
-    assert dispatcher.messages[0]["custom"]["handoff"]["reason"] == reason.value
+    [message] = dispatcher.messages
+    request = decision_of(message).handoff
+    assert request is not None and request.reason == reason and request.priority == "normal"
+    assert request.slots["order_number"] == "12345678" and request.slots["language"] == "en"
+    assert request.trigger_intent == intent
+    assert message["custom"]["handoff"]["reason"] == reason
+    # a complaint is handed over with an apology first; a plain request is not apologised for
+    assert message["text"].startswith("I'm sorry") is (intent == "complain")
 
 
-async def test_handoff_twice_keeps_one_open_handoff(services, handoffs):
-    for _ in range(2):
-        await ActionHandoff(services).run(CollectingDispatcher(), tracker("agent", "request_human"), {})
-    assert len(await handoffs.open_handoffs()) == 1
+def test_the_decision_survives_the_wire_format():
+    from bot.turn import Feedback, HandoffRequest
+
+    decision = TurnDecision("action_handoff", HandoffRequest("frustrated", "high", "complain", {"order_number": "1"},
+                                                             {"level": "high"}), Feedback("a-en", False))
+    assert TurnDecision.from_json(decision.to_json()) == decision
+    with pytest.raises(ValueError):
+        HandoffRequest("because", "normal")
 
 
-async def test_handoff_that_cannot_be_recorded_does_not_pause(small_kb):
-    class Down:
-        async def request(self, *args, **kwargs):
-            raise ConnectionError("database down")
+def test_the_language_comes_from_the_web_service_then_the_slot_then_the_message():
+    assert conversation_language(tracker("hello", "greet", metadata={"language": "zh"})) == "zh"
+    assert conversation_language(tracker("/affirm", "affirm", slots={"language": "zh"})) == "zh"
+    assert conversation_language(tracker("我的退款什么时候到账？", "ask_question")) == "zh"
 
-    dispatcher = CollectingDispatcher()
-    events = await ActionHandoff(ActionServices(small_kb, Down())).run(
-        dispatcher, tracker("agent please", "request_human"), {})
-    assert ConversationPaused() not in events
-    assert "400-820-1234" in dispatcher.messages[0]["text"]
+
+@pytest.mark.parametrize(("metadata", "expected"), [
+    ({"language": "zh", "frustration": {"level": "high", "score": 0.95}},
+     [("language", "zh"), ("frustration", "high")]),
+    ({"language": "fr", "frustration": {"level": "bogus"}}, []),
+    ({}, []),
+])
+def test_the_channel_turns_the_web_services_reading_into_slot_entities(metadata, expected):
+    assert [(e["entity"], e["value"]) for e in metadata_entities(metadata)] == expected
 
 
 async def test_decline_resets_the_offer(services):
@@ -115,18 +133,6 @@ async def test_decline_resets_the_offer(services):
         dispatcher, tracker("不用了", "deny", slots={"handoff_offered": True, "language": "zh"}), {})
     assert SlotSet("handoff_offered", False) in events
     assert "换个说法" in dispatcher.messages[0]["text"]
-
-
-@pytest.mark.parametrize(
-    ("text", "intent", "expected"),
-    [("我的退款什么时候到账？", "ask_question", [SlotSet("language", "zh")]),
-     ("where is my parcel", "ask_question", [SlotSet("language", "en")]),
-     ("/deny", "deny", [])],
-)
-async def test_language_slot_follows_the_customer(text, intent, expected):
-    t = tracker(text, intent)
-    events = await ValidatePredefinedSlots().run(CollectingDispatcher(), t, {"slots": {}, "forms": {}})
-    assert [e for e in events if e.get("name") == "language"] == expected
 
 
 async def test_clarify_offers_the_closest_articles_as_buttons(services, small_kb):
@@ -247,7 +253,7 @@ async def test_rejecting_an_answer_gives_the_next_best_never_the_same(services):
         dispatcher, tracker("that's not what I asked", "reject_answer",
                             slots=_after_answer("refund-timing-en", "When will my money arrive?")), {})
     [message] = dispatcher.messages
-    assert message["custom"]["feedback"] == {"article_id": "refund-timing-en", "helpful": False}
+    assert decision_of(message).feedback.to_json() == {"article_id": "refund-timing-en", "helpful": False}
     if message["custom"]["outcome"] == "answer":
         assert message["custom"]["article_id"] != "refund-timing-en" and message["custom"]["next_best"]
         shown = next(e["value"] for e in events if e.get("name") == "shown_articles")
@@ -283,7 +289,8 @@ async def test_positive_feedback_is_recorded_and_resets_failures(services):
     events = await ActionRecordFeedback(services).run(
         dispatcher, tracker("/affirm", "affirm",
                             slots=_after_answer("refund-timing-en", "refund?", failed_turns=1)), {})
-    assert dispatcher.messages[0]["custom"]["feedback"] == {"article_id": "refund-timing-en", "helpful": True}
+    assert decision_of(dispatcher.messages[0]).feedback.to_json() == {"article_id": "refund-timing-en",
+                                                                       "helpful": True}
     assert SlotSet("feedback_pending", False) in events and SlotSet("failed_turns", 0) in events
 
 
@@ -308,34 +315,46 @@ async def test_medium_frustration_apologises_and_offers_a_person_with_the_answer
     assert SlotSet("handoff_offered", True) in events and SlotSet("feedback_pending", False) in events
 
 
-async def test_high_frustration_hands_off_with_high_priority_and_the_reasons(services, handoffs):
+async def test_high_frustration_hands_off_with_high_priority_an_apology_and_the_reasons(services):
     dispatcher = CollectingDispatcher()
     events = await ActionHandoff(services).run(
         dispatcher, tracker("WHERE IS MY REFUND??? useless", "ask_question", slots={"order_number": "12345678"},
                             metadata=frustration("high", 0.93, "shouting", "angry_language")), {})
     assert ConversationPaused() in events
-    handoff = await handoffs.open_for("conv-1")
-    assert handoff.reason is HandoffReason.FRUSTRATED and handoff.priority is HandoffPriority.HIGH
-    assert handoff.details["frustration"]["reasons"] == ["shouting", "angry_language"]
-    assert handoff.details["slots"]["order_number"] == "12345678"
+    [message] = dispatcher.messages
+    request = decision_of(message).handoff
+    assert request.reason == "frustrated" and request.priority == "high"
+    assert request.frustration["reasons"] == ["shouting", "angry_language"]
+    assert request.slots["order_number"] == "12345678"
+    assert message["text"].startswith("I'm sorry this has been frustrating. I'm connecting you")
 
 
-async def test_high_frustration_on_a_rejection_hands_off_instead_of_guessing_again(services, handoffs):
+async def test_an_outburst_in_chinese_gets_one_apology_before_the_transfer(services):
+    dispatcher = CollectingDispatcher()
+    metadata = {"language": "zh", **frustration("high", 0.95, "abusive_language")}
+    await ActionHandoff(services).run(dispatcher, tracker("垃圾客服！！！我要投诉", "complain", metadata=metadata), {})
+    [message] = dispatcher.messages
+    assert message["text"].startswith("非常抱歉给您带来不好的体验。正在为您转接人工客服")
+    assert message["text"].count("抱歉") == 1
+
+
+async def test_high_frustration_on_a_rejection_hands_off_instead_of_guessing_again(services):
     dispatcher = CollectingDispatcher()
     events = await ActionRejectAnswer(services).run(
         dispatcher, tracker("no!!! wrong again", "deny", slots=_after_answer("refund-timing-en", "refund?"),
                             metadata=frustration("high", 0.9, "shouting")), {})
     assert ConversationPaused() in events
-    assert dispatcher.messages[0]["custom"]["feedback"]["helpful"] is False
-    assert (await handoffs.open_for("conv-1")).priority is HandoffPriority.HIGH
+    decision = decision_of(dispatcher.messages[0])
+    assert decision.feedback.helpful is False and decision.handoff.priority == "high"
 
 
-async def test_accepting_an_offer_made_to_a_frustrated_customer_records_frustration(services, handoffs):
-    offer = {"event": "bot", "text": "I'm sorry…", "data": {"custom": {"offer_reason": "frustrated"}}}
-    await ActionHandoff(services).run(
-        CollectingDispatcher(), tracker("yes", "affirm", slots={"handoff_offered": True}, earlier=[offer]), {})
-    handoff = await handoffs.open_for("conv-1")
-    assert handoff.reason is HandoffReason.FRUSTRATED and handoff.priority is HandoffPriority.NORMAL
+async def test_accepting_an_offer_made_to_a_frustrated_customer_records_frustration(services):
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff(services).run(dispatcher, tracker(
+        "yes", "affirm", slots={"handoff_offered": True, "offer_reason": "frustrated"}), {})
+    request = decision_of(dispatcher.messages[0]).handoff
+    assert request.reason == "frustrated" and request.priority == "normal"
+    assert not dispatcher.messages[0]["text"].startswith("I'm sorry")  # they accepted an offer: no new apology
 
 
 async def test_a_complaint_gets_an_apology_and_an_offer(services):
@@ -346,9 +365,11 @@ async def test_a_complaint_gets_an_apology_and_an_offer(services):
     assert SlotSet("handoff_offered", True) in events
 
 
-@pytest.mark.parametrize(("metadata", "expected"),
-                         [(frustration("high", 0.9), ["high"]), (frustration("bogus"), ["low"]), ({}, [])])
-async def test_frustration_slot_follows_the_detector(metadata, expected):
-    events = await ValidatePredefinedSlots().run(
-        CollectingDispatcher(), tracker("hello", "greet", metadata=metadata), {"slots": {}, "forms": {}})
-    assert [e["value"] for e in events if e.get("name") == "frustration"] == expected
+async def test_an_answer_queues_listening_but_a_handoff_does_not(services):
+    from rasa_sdk.events import FollowupAction
+
+    answered = await ActionAnswerFromKB(services).run(CollectingDispatcher(),
+                                                      tracker("Where is my parcel?", "ask_question"), {})
+    assert answered[-1] == FollowupAction("action_listen")  # Rasa need not predict what comes next
+    handed = await ActionHandoff(services).run(CollectingDispatcher(), tracker("agent", "request_human"), {})
+    assert ConversationPaused() in handed and FollowupAction("action_listen") not in handed

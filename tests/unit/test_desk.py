@@ -74,6 +74,20 @@ async def test_a_disconnected_agent_keeps_conversations_for_the_grace_period(cha
     assert events[-1].kind.value == "requeued" and events[-1].detail == {"why": "agent disconnected"}
 
 
+async def test_a_restart_gives_agents_who_had_just_disconnected_a_fresh_grace_period(chat, desk, agents, handoffs):
+    alice = await agents.create("alice", "secret-pw")
+    await desk.console_connected(alice)
+    _, handoff = await handed_off(chat, handoffs)
+    await desk.claim(handoff.id, alice)
+    await desk.console_disconnected(alice)  # the console closed, then the service went down for a while
+    before = (await agents.by_id(alice.id)).presence_since
+    await desk.recover_after_restart()  # a fresh process: she could not reconnect while it was down
+    after = await agents.by_id(alice.id)
+    assert after.presence is Presence.AWAY and after.presence_since > before
+    await desk.sweep()
+    assert (await handoffs.get(handoff.id)).agent_id == alice.id
+
+
 async def test_transfer_and_put_back(chat, desk, agents, handoffs):
     alice = await agents.create("alice", "secret-pw", display_name="Alice")
     bob = await agents.create("bob", "secret-pw", display_name="Bob")

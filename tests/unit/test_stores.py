@@ -122,3 +122,36 @@ async def test_article_versions_conflicts_and_restore(db):
     history = await store.versions(draft.id)
     assert [(v.version, v.author) for v in history] == [(1, "ed"), (2, "ed"), (3, "ed"), (4, "ed")]
     assert len(await store.search(text="faster")) == 0 and len(await store.search(text=draft.questions[0][:8])) == 1
+
+
+async def test_sqlite_write_transactions_take_turns_without_deadlocking_a_nested_one(tmp_path):
+    import asyncio
+
+    from sqlalchemy import text
+
+    from faqbot.db import OneWriterAtATime
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}")
+    assert isinstance(engine, OneWriterAtATime)
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (n INTEGER)"))
+    inside, most = 0, 0
+
+    async def write(n: int) -> None:
+        nonlocal inside, most
+        async with engine.begin() as conn:
+            inside += 1
+            most = max(most, inside)
+            await conn.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+            await asyncio.sleep(0.01)
+            inside -= 1
+
+    await asyncio.gather(*(write(n) for n in range(10)))
+    async with engine.begin() as outer:  # a transaction opened inside another in the same task does not wait for
+        await outer.execute(text("INSERT INTO t VALUES (100)"))  # the queue it already holds (reads fine in WAL)
+        async with engine.begin() as inner:
+            assert (await inner.execute(text("SELECT count(*) FROM t"))).scalar_one() == 10
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 11
+    assert most == 1
+    await engine.dispose()

@@ -1,0 +1,352 @@
+"""The Rasa server as faqbot runs it: `python -m bot.rasa_runtime run …` is `rasa run …` with these changes.
+
+They are applied here, in the pinned Rasa environment, before Rasa starts; nothing in site-packages is
+edited, so `scripts/run.sh` on a fresh machine runs exactly this (the launcher starts Rasa this way).
+
+1. **Action responses are validated cheaply.** Rasa 3.6 calls `jsonschema.validate(result, schema)` for
+   every custom action response, which re-checks the schema itself against its meta-schema each time and
+   tries all 23 `oneOf` branches of every event: half of Rasa's CPU under load. The same rules are now
+   checked directly (the checker reads the event names from Rasa's own schema and refuses to run if the
+   schema has another shape); a response they reject goes through the full validator, compiled once, for
+   its exact error.
+2. **A conversation session also ends after `FAQBOT_RASA_SESSION_TURNS` customer turns** (besides
+   Rasa's idle timeout). The new session carries the slots over (`carry_over_slots_to_new_session`) —
+   each slot's latest value once, where Rasa would copy every slot event of the old session, carried
+   ones included, so that sessions grew one after another — and the SQL tracker store loads only the
+   latest session. So the tracker a turn loads, replays and predicts over stays bounded: a turn late in a
+   long conversation costs what an early one does.
+3. **Intents are never taken from message text** (`/greet{"order_number": "…"}`) unless the message
+   carries the web service's `button: true` metadata; faqbot's input channel parses such buttons itself.
+4. **A custom action is sent the tracker's state with this turn's events only** (from the customer's
+   latest message on) instead of the whole session's: faqbot's actions read the latest message and the
+   slots, never older events, and serialising, sending and parsing a long event list was a large part of
+   every call on both sides.
+5. **Calls to the action server reuse their connections** (Rasa opened a new HTTP session, and so a new
+   TCP connection on both sides, for every custom action call).
+6. **Event classes are looked up by name once** (Rasa walked the whole Event class tree, checking each
+   class for abstractness, for every event it read from the tracker store).
+7. **The SQL tracker store reads only the events' JSON and writes a turn's new events in one insert**,
+   knowing how many events it loaded for the turn instead of counting them again (Rasa built an ORM
+   object per event both ways and counted the session's events before every save).
+8. **The SQLite tracker store keeps its connections open and runs in WAL mode with `synchronous=NORMAL`**:
+   Rasa's SQLAlchemy 1.4 opened and closed a connection (and checkpointed the log) for every load and
+   save, and each commit waited for several fsyncs while blocking the server's event loop. Now a commit
+   is an append to the log (a crash can lose at most the last turns' events, never corrupt the file).
+   Other databases are left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SESSION_TURNS_ENV = "FAQBOT_RASA_SESSION_TURNS"
+DEFAULT_SESSION_TURNS = 8
+
+
+def compile_action_response_validation() -> None:
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    checker = ActionResponseChecker(RemoteAction.action_response_format_spec())
+
+    def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        if checker.is_valid(result):
+            return True
+        try:  # invalid: the full validation, for its exact error message
+            checker.validate(result)
+            return True
+        except ValidationError as e:
+            e.message += (
+                ". Failed to validate Action server response from API, make sure your response from the "
+                f"Action endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+            )
+            raise e
+
+    RemoteAction._validate_action_result = _validate_action_result
+
+
+class ActionResponseChecker:
+    """Rasa's action response schema, decided the fast way.
+
+    Each event must match exactly one branch of a 23-way `oneOf`, and the branches differ by a constant
+    event name. So an event is valid exactly when it passes the common part and the one branch its name
+    selects: that branch alone is checked, instead of all 23 (each failure building an error object).
+    Every validator is compiled once. A schema of another shape falls back to the full validator.
+    """
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        from jsonschema.validators import validator_for
+
+        cls = validator_for(schema)
+        cls.check_schema(schema)  # once, instead of on every response
+        self._full = cls(schema)
+        self._branches: dict[str, Any] | None = None
+        event = schema.get("properties", {}).get("events", {}).get("items", {})
+        branches: dict[str, Any] = {}
+        for branch in event.get("oneOf", []):
+            name = branch.get("properties", {}).get("event", {}).get("const")
+            if not isinstance(name, str) or name in branches:
+                return
+            branches[name] = cls(branch)
+        if not branches:
+            return
+        self._common = cls({k: v for k, v in event.items() if k != "oneOf"})
+        outer = {**schema, "properties": {**schema["properties"], "events": {"type": "array"}}}
+        self._outer = cls(outer)
+        self._branches = branches
+
+    def is_valid(self, result: Any) -> bool:
+        if self._branches is None:
+            return self._full.is_valid(result)
+        if not self._outer.is_valid(result):
+            return False
+        for item in result.get("events", []) if isinstance(result, dict) else []:
+            branch = self._branches.get(item.get("event")) if isinstance(item, dict) else None
+            if branch is None or not self._common.is_valid(item) or not branch.is_valid(item):
+                return False
+        return True
+
+    def validate(self, result: Any) -> None:
+        self._full.validate(result)
+
+
+def user_turns_in_session(events: Any) -> int:
+    """Customer messages since the tracker's latest session start."""
+    from rasa.shared.core.events import SessionStarted, UserUttered
+
+    turns = 0
+    for event in reversed(events):
+        if isinstance(event, SessionStarted):
+            break
+        if isinstance(event, UserUttered):
+            turns += 1
+    return turns
+
+
+def latest_slot_values(events: Any) -> list[Any]:
+    """One SlotSet per slot: the latest value of each, in the order they were last set."""
+    from rasa.shared.core.events import SlotSet
+
+    latest: dict[str, Any] = {}
+    for event in events:
+        if isinstance(event, SlotSet):
+            latest.pop(event.key, None)
+            latest[event.key] = event
+    return [SlotSet(key=e.key, value=e.value, metadata=e.metadata) for e in latest.values()]
+
+
+def bound_sessions(max_turns: int) -> None:
+    from rasa.core.actions.action import ActionSessionStart
+    from rasa.core.processor import MessageProcessor
+
+    # Rasa carries over every SlotSet event of the old session, the carried-over ones included, so each
+    # session starts bigger than the last; the slots' latest values are the same state, and bounded.
+    ActionSessionStart._slot_set_events_from_tracker = staticmethod(
+        lambda tracker: latest_slot_values(tracker.applied_events()))
+
+    expired_by_time = MessageProcessor._has_session_expired
+
+    def _has_session_expired(self: MessageProcessor, tracker: Any) -> bool:
+        if expired_by_time(self, tracker):
+            return True
+        if not self.domain.session_config.are_sessions_enabled() or tracker.is_paused():
+            return False
+        return user_turns_in_session(tracker.events) >= max_turns
+
+    MessageProcessor._has_session_expired = _has_session_expired
+
+
+def gate_intents_in_text() -> None:
+    from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
+    from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+
+    from bot.turn import META_BUTTON
+
+    def process(self: RegexMessageHandler, messages: list[Any], domain: Any | None = None) -> list[Any]:
+        return [
+            YAMLStoryReader.unpack_regex_message(message, domain, entity_extractor_name=self.name)
+            if (message.get("metadata") or {}).get(META_BUTTON) is True else message
+            for message in messages
+        ]
+
+    RegexMessageHandler.process = process
+
+
+def events_of_this_turn(events: Any) -> list[Any]:
+    """The events from the latest customer message on (all of them when there is none)."""
+    from rasa.shared.core.events import UserUttered
+
+    events = list(events)
+    for i in range(len(events) - 1, -1, -1):
+        if isinstance(events[i], UserUttered):
+            return events[i:]
+    return events
+
+
+def slim_action_calls() -> None:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.trackers import EventVerbosity
+
+    def _action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
+        state = tracker.current_state(EventVerbosity.NONE)
+        state["events"] = [event.as_dict() for event in events_of_this_turn(tracker.events)]
+        result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
+                  "version": rasa.__version__}
+        if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+            result["domain"] = domain.as_dict()
+        return result
+
+    import rasa
+
+    RemoteAction._action_call_format = _action_call_format
+
+
+class _KeptOpen:
+    """`async with` on a shared client session that leaves it open."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> Any:
+        return self._session
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+def keep_action_connections() -> None:
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    new_session = EndpointConfig.session
+    sessions: dict[tuple[int, int], Any] = {}
+
+    def session(self: EndpointConfig) -> Any:
+        key = (id(self), id(asyncio.get_running_loop()))
+        current = sessions.get(key)
+        if current is None or current.closed:
+            current = sessions[key] = new_session(self)
+        return _KeptOpen(current)
+
+    EndpointConfig.session = session
+
+
+def cache_event_types() -> None:
+    from rasa.shared.core.events import Event
+
+    resolve = Event.resolve_by_type
+    known: dict[str, Any] = {}
+
+    def resolve_by_type(type_name: str, default: Any | None = None) -> Any | None:
+        found = known.get(type_name)
+        if found is None:
+            found = resolve(type_name, default)  # unknown names: Rasa's answer (the default, or its error)
+            if found is not None and found is not default:
+                known[type_name] = found
+        return found
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+def lean_sql_tracker_store() -> None:
+    """Load only the events' JSON (not ORM objects), and save the new events in one insert, knowing how many
+    the turn loaded instead of counting them again."""
+    import itertools
+    import json
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+    loaded: dict[tuple[int, str], int] = {}  # (store, sender) -> events of the latest session in the database
+
+    async def _retrieve(self: SQLTrackerStore, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions) \
+                .with_entities(self.SQLEvent.data).all()
+        if not fetch_events_from_all_sessions:
+            loaded[(id(self), sender_id)] = len(rows)
+        if not self.domain or not rows:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, [json.loads(data) for (data,) in rows], self.domain.slots)
+
+    async def save(self: SQLTrackerStore, tracker: Any) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            stored = loaded.pop((id(self), tracker.sender_id), None)
+            if stored is None:  # not loaded in this turn: count, as Rasa does
+                stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            rows = []
+            for event in itertools.islice(tracker.events, stored, len(tracker.events)):
+                data = event.as_dict()
+                rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
+                             "timestamp": data.get("timestamp"), "action_name": data.get("name"),
+                             "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                             "data": json.dumps(data)})
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
+
+    SQLTrackerStore._retrieve = _retrieve
+    SQLTrackerStore.save = save
+
+
+def tune_sqlite() -> None:
+    import rasa.core.tracker_store as tracker_store
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import QueuePool
+
+    engine_kwargs = tracker_store.create_engine_kwargs
+
+    def create_engine_kwargs(url: Any) -> dict[str, Any]:
+        if str(url).startswith("sqlite") and ":memory:" not in str(url):
+            # SQLAlchemy 1.4 opens and closes a file database's connection for every session (NullPool); with
+            # WAL, closing the last connection also checkpoints the log. Keep a few connections open instead.
+            return {"poolclass": QueuePool, "pool_size": 4, "max_overflow": 4,
+                    "connect_args": {"check_same_thread": False}}
+        return engine_kwargs(url)
+
+    tracker_store.create_engine_kwargs = create_engine_kwargs
+
+    @event.listens_for(Engine, "connect")
+    def _pragmas(dbapi_connection: Any, _: Any) -> None:
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+
+def apply(session_turns: int | None = None) -> None:
+    turns = session_turns if session_turns is not None else int(
+        os.environ.get(SESSION_TURNS_ENV) or DEFAULT_SESSION_TURNS)
+    compile_action_response_validation()
+    slim_action_calls()
+    keep_action_connections()
+    cache_event_types()
+    if turns > 0:
+        bound_sessions(turns)
+    gate_intents_in_text()
+    lean_sql_tracker_store()
+    tune_sqlite()
+
+
+def main() -> None:
+    apply()
+    from bot.rasa_server import with_jwt_secret_from_environment
+
+    with_jwt_secret_from_environment()
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
