@@ -1,7 +1,7 @@
 """conversations keep the customer's contact details (masked in the transcript) and their last activity
 
 Revision ID: conversation_contact
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 15:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "conversation_contact"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
