@@ -35,7 +35,7 @@ def test_actions_run_under_the_rasa_sdk_server(tmp_path):
         # a handoff is decided, not made, by the action: the web service acts on the typed payload
         call = {**call, "next_action": "action_handoff"}
         call["tracker"] = {**call["tracker"], "latest_message": {"text": "转人工", "intent": {"name": "request_human"}}}
-        handed = httpx.post(f"{url}/webhook", json=call, timeout=60).json()
+        handed = httpx.post(f"{url}/webhook", json=call, params={"token": "tok-123"}, timeout=60).json()
         assert {"event": "pause", "timestamp": None} in handed["events"]
         assert handed["responses"][0]["custom"]["turn"]["handoff"]["reason"] == "customer_request"
     finally:
