@@ -28,6 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import authorization_problem
 from bot.turn import META_BUTTON, NluResult, metadata_entities
 
 log = logging.getLogger(__name__)
@@ -59,12 +60,25 @@ def button_parse_data(payload: str, domain: Any) -> dict[str, Any] | None:
 
 
 class FaqbotInput(InputChannel):
+    """Requires the web service's JWT (bot/channels.py), like Rasa's HTTP API."""
+
+    def __init__(self, jwt_secret: str = "") -> None:
+        self.jwt_secret = jwt_secret or ""
+
     @classmethod
     def name(cls) -> str:
         return "faqbot"
 
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> FaqbotInput:
+        return cls(str((credentials or {}).get("jwt_secret") or ""))
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("faqbot_webhook", __name__)
+
+        @webhook.middleware("request")
+        async def only_the_service(request: Request) -> HTTPResponse | None:
+            return authorization_problem(request, self.jwt_secret)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

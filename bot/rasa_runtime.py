@@ -340,6 +340,9 @@ def apply(session_turns: int | None = None) -> None:
 
 def main() -> None:
     apply()
+    from bot.rasa_server import with_jwt_secret_from_environment
+
+    with_jwt_secret_from_environment()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -11,17 +11,23 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from embeddings import TextEncoder
-from faqbot.api import actions, agent, customer, history, kb, pages, widget
+from faqbot.api import actions, agent, customer, history, kb, pages, privacy, widget
 from faqbot.api.errors import install_error_handlers
+from faqbot.api.rate_limits import PerAddressLimits
+from faqbot.customer_data import CustomerData
 from faqbot.desk import HandoffDesk
+from faqbot.security.body_limit import BodyLimit
+from faqbot.security.headers import SecurityHeaders
 from faqbot.settings import Settings
 from faqbot.wiring import build_services
 from frustration import FrustrationDetector
+from privacy import logs as privacy_logs
 
 
 def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None = None,
                frustration_detector: FrustrationDetector | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    privacy_logs.install(level=settings.log_level)  # cards, secrets, e-mails and phones masked in every log line
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -30,12 +36,13 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
         await services.desk.recover_after_restart()
         watcher = asyncio.create_task(services.core.knowledge.watch(settings.kb_poll_seconds))
         sweeper = asyncio.create_task(_sweep_forever(services.desk, settings.sweep_seconds))
+        retention = asyncio.create_task(_retention_forever(services.customer_data, RETENTION_SWEEP_SECONDS))
         logging.getLogger(__name__).info("faqbot ready with %d published articles",
                                          services.core.knowledge.article_count)
         try:
             yield
         finally:
-            for task in (watcher, sweeper):
+            for task in (watcher, sweeper, retention):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -48,15 +55,33 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(PerAddressLimits)
+    app.add_middleware(SecurityHeaders, widget_frame_ancestors=settings.widget_frame_ancestors,
+                       https=settings.resolved_public_url.startswith("https://"))
     app.include_router(customer.router)
     app.include_router(widget.router)
     app.include_router(agent.router)
     app.include_router(history.router)
     app.include_router(kb.router)
+    app.include_router(privacy.router)
     app.include_router(actions.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
+
+
+RETENTION_SWEEP_SECONDS = 3600.0
+
+
+async def _retention_forever(customer_data: CustomerData, interval_seconds: float) -> None:
+    """Erase transcripts past the retention period: at start, then every hour."""
+    while True:
+        try:
+            await customer_data.apply_retention()
+        except Exception:
+            logging.getLogger(__name__).exception("retention sweep failed")
+        await asyncio.sleep(interval_seconds)
 
 
 async def _sweep_forever(desk: HandoffDesk, interval_seconds: float) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import anyio
@@ -146,6 +146,8 @@ class ChatService:
                 data.update(payload=said.button.payload, reply_to=said.button.message.seq)
             customer = await self._messenger.append(conversation_id, Sender.CUSTOMER, said.text, data,
                                                     to_agents=handoff is not None, **changes)
+            if said.button is None:  # the bot is sent what was stored: cards, secrets, e-mails, phones masked
+                said = replace(said, text=customer.text)
             if handoff is not None:
                 return TurnResult([customer], handoff)
             script = said.script or conversation.script

@@ -11,7 +11,9 @@ import os
 import sys
 from pathlib import Path
 
+from faqbot.security.files import owner_only_umask
 from faqbot.settings import Settings
+from privacy import logs as privacy_logs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
     settings = Settings.from_env()
+    owner_only_umask()  # the database, index, models and logs it writes: owner only
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    privacy_logs.install()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness poll is noise
 
     if args.command == "up":
@@ -90,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "serve":
         import uvicorn
 
-        uvicorn.run("faqbot.app:create_app", factory=True, host=settings.host, port=settings.port, ws="wsproto")
+        uvicorn.run("faqbot.app:create_app", factory=True, host=settings.host, port=settings.port, ws="wsproto",
+                    ws_max_size=settings.max_ws_message_bytes)
     elif args.command == "train":
         from faqbot.launcher import ensure_model
 

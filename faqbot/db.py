@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from faqbot.agents import canned as canned_tables
 from faqbot.agents import store as agent_tables
 from faqbot.conversations import store as conversation_tables
+from faqbot.security.files import create_owner_only
 from handoff import store as handoff_tables
 from knowledge_base import store as kb_tables
 
@@ -63,7 +64,7 @@ def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            create_owner_only(Path(parsed.database))
         engine = OneWriterAtATime(create_async_engine(url, connect_args={"timeout": 30}).sync_engine)
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -26,6 +26,7 @@ from handoff import Handoff, HandoffService, HandoffStatus, InvalidHandoffTransi
 from handoff.hours import OpeningHours
 from handoff.models import HandoffEvent
 from handoff.routing import Candidate, Waiting, auto_assignments, estimated_wait_seconds, matches
+from privacy import mask_for_logs, redact
 from storage import utcnow
 
 log = logging.getLogger(__name__)
@@ -149,10 +150,11 @@ class HandoffDesk:
         if handoff is None or handoff.status not in (HandoffStatus.QUEUED, HandoffStatus.TICKET):
             raise InvalidHandoffTransition("there is no waiting request for a person in this conversation")
         language = await self._language(conversation_id)
+        await self._conversations.add_contact(conversation_id, contact)  # kept here and on the ticket only
         question = await self._messenger.append(conversation_id, Sender.CUSTOMER, text,
-                                                {"event": "ticket_message", "contact": contact}, to_agents=True)
+                                                {"event": "ticket_message"}, to_agents=True)
         handoff = await self._handoffs.to_ticket(handoff.id, contact)
-        reach = contact.get("email") or contact.get("phone") or ""
+        reach = mask_for_logs(contact.get("email") or contact.get("phone") or "")
         confirmation = await self._messenger.append(
             conversation_id, Sender.SYSTEM, service_text("ticket_created", language, contact=reach),
             {"event": "ticket_created", "handoff_id": handoff.id})
@@ -188,6 +190,7 @@ class HandoffDesk:
         """The customer's 1–5 rating of the help they got; the bot thanks them."""
         if not isinstance(score, int) or not 1 <= score <= 5:
             raise InvalidMessage("a rating is a whole number from 1 to 5", code="invalid_rating")
+        comment = redact(comment).text if comment else comment
         handoff = await self._handoffs.rate(conversation_id, score, comment)
         text = "★" * score + "☆" * (5 - score) + (f" {comment.strip()}" if comment and comment.strip() else "")
         messages = [await self._messenger.append(conversation_id, Sender.CUSTOMER, text,
@@ -443,7 +446,8 @@ class HandoffDesk:
             position = queue_ids.index(handoff.id) + 1 if handoff.id in queue_ids else None
             views.append(HandoffView(
                 handoff, summary, names.get(handoff.agent_id or ""),
-                conversations[handoff.conversation_id].page_url, contact_from(written[handoff.conversation_id]),
+                conversations[handoff.conversation_id].page_url,
+                {**contact_from(written[handoff.conversation_id]), **conversations[handoff.conversation_id].contact},
                 waited > self._policy.first_reply_target_seconds, waited, position))
         return views
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 class ServiceError(Exception):
     status_code = 400
     code = "bad_request"
+    headers: dict[str, str] | None = None  # sent with the error (e.g. Retry-After)
 
     def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None) -> None:
         super().__init__(message)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import httpx
 
+from faqbot.rasa_gateway import RasaServiceAuth
+from faqbot.security.files import OWNER_ONLY_UMASK, create_owner_only
 from faqbot.settings import REPO_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,14 @@ def ensure_model(models_dir: Path, rasa_bin: Path | None = None, log_file: Path 
     return model
 
 
+def with_secrets(settings: Settings) -> Settings:
+    """Settings with the secrets Rasa and the service share; missing ones are made up for this start."""
+    from dataclasses import replace
+
+    return replace(settings, action_token=settings.action_token or secrets.token_urlsafe(24),
+                   rasa_jwt_secret=settings.rasa_jwt_secret or secrets.token_urlsafe(32))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -123,7 +133,8 @@ class Stack:
     def _log(self, name: str):
         if self.log_dir is None:
             return None
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        create_owner_only(self.log_dir / f"{name}.log")
         return open(self.log_dir / f"{name}.log", "ab")
 
     def web_env(self) -> dict[str, str]:
@@ -141,6 +152,7 @@ class Stack:
         env = rasa_env({
             "FAQBOT_ACTION_ENDPOINT_URL": f"{self.web_url}/actions/webhook",
             "FAQBOT_ACTION_TOKEN": self.settings.action_token,
+            "FAQBOT_RASA_JWT_SECRET": self.settings.rasa_jwt_secret,
             "FAQBOT_RASA_TRACKER_DB": str(self.settings.data_dir / "rasa_tracker.db"),
             "FAQBOT_RASA_SESSION_TURNS": str(self.settings.rasa_session_turns),
         })
@@ -151,20 +163,22 @@ class Stack:
              "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
              "--port", str(self.rasa_port), "--interface", "127.0.0.1"],
             cwd=REPO_ROOT, env=env, stdout=out or subprocess.DEVNULL, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, umask=OWNER_ONLY_UMASK,  # its tracker store: owner only
         )
 
     def start_web(self) -> None:
         out = self._log("web")
         self.processes["web"] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "faqbot.app:create_app", "--factory", "--host", self.settings.host,
-             "--port", str(self.settings.port), "--ws", "wsproto", "--log-level", "warning"],
+             "--port", str(self.settings.port), "--ws", "wsproto", "--log-level", "warning",
+             "--ws-max-size", str(self.settings.max_ws_message_bytes)],
             cwd=REPO_ROOT, env=self.web_env(), stdout=out, stderr=subprocess.STDOUT if out else None,
-            start_new_session=True,
+            start_new_session=True, umask=OWNER_ONLY_UMASK,
         )
 
     def wait_rasa(self, timeout: float = 180) -> None:
-        wait_until(lambda: bool(httpx.get(f"{self.rasa_url}/status", timeout=2).json().get("model_file")),
+        auth = RasaServiceAuth(self.settings.rasa_jwt_secret)
+        wait_until(lambda: bool(httpx.get(f"{self.rasa_url}/status", timeout=2, auth=auth).json().get("model_file")),
                    timeout, "Rasa", self.processes.get("rasa"))
 
     def wait_web(self, timeout: float = 180) -> None:
@@ -187,7 +201,7 @@ class Stack:
 @contextmanager
 def running(settings: Settings, rasa_port: int, model: Path, log_dir: Path | None = None) -> Iterator[Stack]:
     """Both processes started and ready; stopped on exit."""
-    stack = Stack(settings, rasa_port, log_dir=log_dir)
+    stack = Stack(with_secrets(settings), rasa_port, log_dir=log_dir)
     try:
         stack.start_web()
         stack.start_rasa(model)
@@ -201,7 +215,7 @@ def running(settings: Settings, rasa_port: int, model: Path, log_dir: Path | Non
 def up(settings: Settings, rasa_port: int) -> None:
     """`faqbot up`: everything, in the foreground, until Ctrl-C."""
     started = time.perf_counter()
-    settings = _with_action_token(settings)
+    settings = with_secrets(settings)
     model = ensure_model(settings.data_dir / "models", log_file=settings.data_dir / "logs" / "train.log")
     stack = Stack(settings, rasa_port, log_dir=settings.data_dir / "logs")
     signal.signal(signal.SIGTERM, _raise_interrupt)  # `kill` stops the children too
@@ -234,9 +248,3 @@ def up(settings: Settings, rasa_port: int) -> None:
 
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
-
-
-def _with_action_token(settings: Settings) -> Settings:
-    from dataclasses import replace
-
-    return settings if settings.action_token else replace(settings, action_token=secrets.token_urlsafe(24))

@@ -1,7 +1,10 @@
 """Writing to a conversation and telling whoever watches it: the one way messages and live events go out.
 
 Messages are stored first (they get their sequence number there) and then published; events that
-are not worth keeping (typing, queue position) are only published.
+are not worth keeping (typing, queue position) are only published. What customers and agents write is
+redacted before it is stored (privacy.redaction): card numbers masked, named secrets removed; a
+customer's e-mail addresses and phone numbers are masked in the text and kept with the conversation's
+contact details instead. Everything downstream (the bot, the consoles, logs) sees the redacted text.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from faqbot.conversations import ConversationStore, EventHub, Message, Sender
 from faqbot.conversations.hub import AGENTS_TOPIC, conversation_topic
 from faqbot.rasa_gateway import BotReply
 from handoff import Handoff
+from privacy import redact
 
 
 class Messenger:
@@ -21,6 +25,11 @@ class Messenger:
 
     async def append(self, conversation_id: str, sender: Sender, text: str, data: dict[str, Any],
                      *, to_agents: bool = False, **conversation_values: Any) -> Message:
+        if sender in (Sender.CUSTOMER, Sender.AGENT):
+            redacted = redact(text, contacts=sender is Sender.CUSTOMER)
+            if redacted.changed:
+                text, data = redacted.text, {**data, "redacted": list(dict.fromkeys(redacted.kinds))}
+                await self._conversations.add_contact(conversation_id, redacted.contact)
         message = await self._conversations.append(conversation_id, sender, text, data, **conversation_values)
         self.published([message], to_agents=to_agents)
         return message

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+import jwt
 
 from bot.turn import META_BUTTON, TURN_KEY, NluResult, TurnDecision
 
@@ -52,6 +55,33 @@ def merge_replies(raw: list[dict[str, Any]]) -> list[BotReply]:
     return replies
 
 
+class RasaServiceAuth(httpx.Auth):
+    """Signs every request to Rasa with a short-lived JWT (HS256, role admin) made from the shared secret.
+
+    Rasa's HTTP API checks it (`--jwt-secret`), and so does the REST channel (`bot/channels.py`).
+    """
+
+    LIFETIME_SECONDS = 300
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+        self._token = ""
+        self._renew_at = 0.0
+
+    def bearer(self) -> str:
+        now = time.time()
+        if now >= self._renew_at:
+            payload = {"user": {"username": "faqbot-service", "role": "admin"},
+                       "iat": int(now), "exp": int(now) + self.LIFETIME_SECONDS}
+            self._token = jwt.encode(payload, self._secret, algorithm="HS256")
+            self._renew_at = now + self.LIFETIME_SECONDS / 2
+        return self._token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self.bearer()}"
+        yield request
+
+
 def split_decision(replies: list[BotReply]) -> tuple[list[BotReply], TurnDecision]:
     """Take the actions' decisions out of the replies' custom payloads (they are not part of what is said)."""
     decision = TurnDecision()
@@ -71,10 +101,12 @@ def split_decision(replies: list[BotReply]) -> tuple[list[BotReply], TurnDecisio
 
 
 class RasaGateway:
-    def __init__(self, base_url: str, timeout_seconds: float, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, base_url: str, timeout_seconds: float, client: httpx.AsyncClient | None = None,
+                 *, jwt_secret: str = "") -> None:
         self._base = base_url.rstrip("/")
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-        self._client = client or httpx.AsyncClient(timeout=timeout_seconds, limits=limits)
+        self._client = client or httpx.AsyncClient(
+            timeout=timeout_seconds, limits=limits, auth=RasaServiceAuth(jwt_secret) if jwt_secret else None)
 
     async def aclose(self) -> None:
         await self._client.aclose()

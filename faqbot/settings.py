@@ -23,10 +23,14 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = ""  # default: http://host:port
+    widget_frame_ancestors: str = "*"  # sites that may show the widget (e.g. "https://shop.example"); '*': any
+    max_body_bytes: int = 1_048_576  # larger request bodies get 413
+    max_ws_message_bytes: int = 65_536  # larger WebSocket messages close the connection (1009)
     # the Rasa server
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 10.0
-    action_token: str = ""  # shared secret Rasa sends to the action endpoint (empty: not required)
+    rasa_jwt_secret: str = ""  # signs the service's requests to Rasa (its HTTP API and REST channel require it)
+    action_token: str = ""  # shared secret Rasa sends to the action endpoint (required; empty: every call refused)
     rasa_session_turns: int = 8  # a Rasa session (the tracker a turn reads) ends after this many customer turns
     # retrieval
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
@@ -55,8 +59,21 @@ class Settings:
     frustration_high: float = 0.9  # from here: hand off at once, high priority
     # customers and agents
     max_message_chars: int = 2000
+    max_conversation_messages: int = 300  # past this the bot stops; the customer is offered a person or a restart
+    conversation_idle_hours: float = 24.0  # a customer's token stops working this long after the last message
+    retention_days: float = 90.0  # transcripts quiet for longer are erased (0: kept for ever)
     bootstrap_agent: str = ""  # "username:password" created at start if missing (local use)
-    agent_session_hours: float = 12.0
+    # rate limits ("N/second|minute|hour|day", several separated by ';'; empty: none) and quotas
+    redis_url: str = ""  # e.g. redis://127.0.0.1:6379/0: limit counters shared by every process; empty: in memory
+    rate_login_per_ip: str = "20/minute;200/hour"
+    rate_conversations_per_ip: str = "20/minute;200/hour"
+    rate_messages_per_ip: str = "60/minute;1000/hour"
+    rate_messages_per_conversation: str = "20/minute;300/hour"
+    rate_socket_messages: str = "10/second;300/minute"  # what a client sends on one WebSocket (typing, pings)
+    login_free_failures: int = 5  # failed logins per name before each further one locks the name, doubling
+    login_backoff_max_seconds: float = 900.0
+    agent_session_hours: float = 12.0  # a staff session ends this long after login, whatever happens
+    agent_idle_minutes: float = 60.0  # ... or after this long without a request or an open console
     identity_secret: str = ""  # HMAC key the shop signs customers' external ids with (widget setUser); empty: none verified
     # the human handoff desk
     agent_grace_seconds: float = 120.0  # a disconnected agent keeps their conversations this long

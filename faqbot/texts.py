@@ -48,6 +48,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The customer left the chat.",
         "zh": "客户已离开对话。",
     },
+    "conversation_full": {
+        "en": "This conversation has grown very long, so the virtual assistant cannot continue it. Everything "
+        "you wrote is kept. Would you like to talk to a person, or start a new conversation?",
+        "zh": "这段对话已经很长，智能客服无法继续。您写的内容都已保存。您想转人工客服，还是开始新的对话？",
+    },
+    "talk_to_a_person": {"en": "Talk to a person", "zh": "转人工客服"},
+    "start_new_conversation": {"en": "Start a new conversation", "zh": "开始新的对话"},
     "feedback_noted": {
         "en": "Thanks for the feedback on that answer!",
         "zh": "感谢您对这个回答的反馈！",

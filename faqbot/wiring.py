@@ -11,14 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import ActionServices, build_actions
 from embeddings import BatchingEncoder, SentenceTransformerEncoder, TextEncoder, limit_model_threads, model_executor
-from faqbot.agents import AgentStore
+from faqbot.agents import AgentStore, WeakPassword
 from faqbot.agents.canned import CannedReplyStore
 from faqbot.chat import ChatService
+from faqbot.conversation_cap import ConversationCap
 from faqbot.conversations import ConversationStore, EventHub
+from faqbot.customer_data import CustomerData, RasaTrackerStore
 from faqbot.db import make_engine, migrate
 from faqbot.desk import DeskPolicy, HandoffDesk
 from faqbot.messenger import Messenger
 from faqbot.rasa_gateway import RasaGateway
+from faqbot.security.files import lock_down, owner_only_umask
+from faqbot.security.ratelimit import LimitsPolicy, RateLimiter, storage_for
 from faqbot.settings import Settings
 from faqbot.turn_locks import LocalTurnLocks
 from frustration import FrustrationDetector
@@ -61,13 +65,19 @@ class Services:
     desk: HandoffDesk
     canned: CannedReplyStore
     actions: ActionExecutor
+    limiter: RateLimiter
+    customer_data: CustomerData
+    cap: ConversationCap
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
+        await self.limiter.aclose()
         await self.core.aclose()
 
 
 async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> Core:
+    owner_only_umask()
+    lock_down(settings.data_dir)  # the database, index, tracker store and logs: owner only
     engine = make_engine(settings.resolved_database_url)
     await migrate(engine)
     models = model_executor()
@@ -83,7 +93,7 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
     if settings.kb_dir.is_dir():
         await knowledge.import_folder(settings.kb_dir)
     await knowledge.reload()
-    agents = AgentStore(engine, settings.agent_session_hours)
+    agents = AgentStore(engine, settings.agent_session_hours, settings.agent_idle_minutes)
     if settings.bootstrap_agent:
         await _ensure_bootstrap_agent(agents, settings.bootstrap_agent)
     return Core(settings, engine, knowledge, HandoffService(HandoffStore(engine)), agents,
@@ -94,7 +104,7 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
                          frustration_detector: FrustrationDetector | None = None) -> Services:
     core = await build_core(settings, encoder)
     hub = EventHub()
-    rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds)
+    rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds, jwt_secret=settings.rasa_jwt_secret)
     detector = frustration_detector or load_detector(
         settings.frustration_model, settings.embedding_model, settings.frustration_thresholds, core.models,
         onnx_cache=settings.onnx_cache, int8=settings.int8, threads=settings.model_threads)
@@ -108,8 +118,13 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     executor = ActionExecutor()
     for action in build_actions(ActionServices(knowledge=core.knowledge)):
         executor.register_action(action)
+    limiter = RateLimiter(LimitsPolicy.from_settings(settings), storage_for(settings.redis_url))
+    trackers = RasaTrackerStore(settings.data_dir / "rasa_tracker.db")  # where the launcher keeps Rasa's
+    customer_data = CustomerData(core.conversations, core.handoffs, trackers, settings.retention_days)
     return Services(core, hub=hub, rasa=rasa, chat=chat, desk=desk, canned=CannedReplyStore(core.engine),
-                    actions=executor)
+                    actions=executor, limiter=limiter, customer_data=customer_data,
+                    cap=ConversationCap(core.conversations, core.handoffs, messenger, desk,
+                                        settings.max_conversation_messages))
 
 
 async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:
@@ -117,5 +132,9 @@ async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:
     if not username or not password:
         raise ValueError("FAQBOT_BOOTSTRAP_AGENT must look like 'username:password'")
     if await agents.by_username(username) is None:
-        await agents.create(username, password, display_name=username.capitalize(), role="admin")
-        log.info("created bootstrap agent account '%s'", username)
+        try:
+            await agents.create(username, password, display_name=username.capitalize(), role="admin")
+        except WeakPassword as exc:
+            raise ValueError(f"FAQBOT_BOOTSTRAP_AGENT: {exc}") from exc
+        log.warning("created the bootstrap admin account '%s' (FAQBOT_BOOTSTRAP_AGENT): for local development; "
+                    "unset it in production", username)

@@ -157,5 +157,8 @@ class HandoffService:
         await self._store.rate(latest.id, score, comment)
         return await self._store.get(latest.id)
 
+    async def anonymise(self, conversation_id: str) -> int:
+        return await self._store.anonymise(conversation_id)
+
     async def set_category(self, handoff_id: str, category: str | None) -> None:
         await self._store.set_category(handoff_id, category)

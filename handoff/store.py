@@ -62,6 +62,9 @@ handoff_events_table = Table(
     Column("detail", JSON, nullable=False, default=dict),
 )
 
+# what a handoff or one of its events may hold about the customer as a person
+PERSONAL_DETAIL_KEYS = frozenset({"contact", "comment", "note", "slots", "text", "summary"})
+
 
 class HandoffStore:
     def __init__(self, engine: AsyncEngine) -> None:
@@ -218,6 +221,26 @@ class HandoffStore:
         return [HandoffEvent(r.handoff_id, HandoffEventKind(r.kind), r.at, r.agent_id, dict(r.detail or {}))
                 for r in rows]
 
+
+    async def anonymise(self, conversation_id: str) -> int:
+        """Forget what identifies the customer in a conversation's handoffs (contact, notes, comments, slots);
+        keep states, times and scores for the statistics. Returns how many handoffs there were."""
+        async with self._engine.begin() as conn:
+            rows = (await conn.execute(select(handoffs_table.c.id, handoffs_table.c.details)
+                                       .where(handoffs_table.c.conversation_id == conversation_id))).all()
+            for row in rows:
+                details = {k: v for k, v in dict(row.details or {}).items() if k not in PERSONAL_DETAIL_KEYS}
+                await conn.execute(handoffs_table.update().where(handoffs_table.c.id == row.id).values(
+                    contact=None, note=None, rating_comment=None, details=details))
+                events = (await conn.execute(select(handoff_events_table.c.id, handoff_events_table.c.detail)
+                                             .where(handoff_events_table.c.handoff_id == row.id))).all()
+                for event in events:
+                    detail = dict(event.detail or {})
+                    if PERSONAL_DETAIL_KEYS & detail.keys():
+                        await conn.execute(handoff_events_table.update().where(handoff_events_table.c.id == event.id)
+                                           .values(detail={k: v for k, v in detail.items()
+                                                           if k not in PERSONAL_DETAIL_KEYS}))
+        return len(rows)
 
 def _open_handoff_of(conversation_id: str) -> Select:
     """A conversation has at most one open (queued, assigned or ticket) handoff."""

@@ -18,6 +18,10 @@ from faqbot.launcher import Stack, default_rasa_bin, ensure_model, free_port, ru
 from faqbot.settings import REPO_ROOT, Settings
 
 AGENT = ("alice", "secret-pw")
+# The suite's many customers and agents all come from 127.0.0.1 within minutes: the shared stacks lift the
+# per-address and per-conversation limits (tests of the limits themselves use the defaults or their own).
+TEST_LIMITS = {"rate_login_per_ip": "10000/minute", "rate_conversations_per_ip": "10000/minute",
+               "rate_messages_per_ip": "10000/minute", "rate_messages_per_conversation": "1000/minute"}
 
 
 def trained_model() -> Path:
@@ -30,8 +34,8 @@ def trained_model() -> Path:
 @contextmanager
 def running_stack(data_dir: Path, **overrides: object) -> Iterator[Stack]:
     """Rasa and the web service on free ports, with a fresh database in `data_dir` (settings overridable)."""
-    settings = Settings(data_dir=data_dir, port=free_port(), bootstrap_agent=":".join(AGENT),
-                        action_token=secrets.token_urlsafe(16), **overrides)  # type: ignore[arg-type]
+    settings = Settings(data_dir=data_dir, port=free_port(), bootstrap_agent=":".join(AGENT),  # type: ignore[arg-type]
+                        action_token=secrets.token_urlsafe(16), **{**TEST_LIMITS, **overrides})
     with running(settings, free_port(), trained_model(), log_dir=data_dir / "logs") as stack:
         yield stack
 

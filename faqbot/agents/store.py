@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import anyio
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, MetaData, String, Table, select
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from faqbot.agents.passwords import hash_password, new_token, token_hash, verify_password
+from faqbot.agents.password_policy import check_password
+from faqbot.agents.passwords import hash_password, needs_rehash, verify_against_nothing, verify_password
+from faqbot.agents.sessions import SessionInfo, Sessions, sessions_table_for
 from storage import UTCDateTime, utcnow
 
 metadata = MetaData()
@@ -35,13 +37,7 @@ agents_table = Table(
     Column("presence_since", UTCDateTime()),
 )
 
-sessions_table = Table(
-    "agent_sessions",
-    metadata,
-    Column("token_hash", String(64), primary_key=True),
-    Column("agent_id", String(36), ForeignKey("agents.id"), nullable=False),
-    Column("expires_at", UTCDateTime(), nullable=False),
-)
+sessions_table = sessions_table_for(metadata)
 
 ROLES = ("agent", "editor", "admin")
 
@@ -88,17 +84,19 @@ def _clean(values: Iterable[str]) -> list[str]:
 
 
 class AgentStore:
-    def __init__(self, engine: AsyncEngine, session_hours: float = 12.0) -> None:
+    def __init__(self, engine: AsyncEngine, session_hours: float = 12.0, idle_minutes: float = 60.0) -> None:
         self._engine = engine
-        self._session_lifetime = dt.timedelta(hours=session_hours)
+        self.sessions = Sessions(sessions_table, dt.timedelta(hours=session_hours),
+                                 dt.timedelta(minutes=idle_minutes))
 
     async def create(self, username: str, password: str, *, display_name: str | None = None,
                      role: str = "agent", skills: Iterable[str] = (), languages: Iterable[str] = (),
                      max_concurrent: int = 3, auto_assign: bool = False) -> Agent:
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        if not username.strip() or len(password) < 4:
-            raise ValueError("a username and a password of at least 4 characters are required")
+        if not username.strip():
+            raise ValueError("a username is required")
+        check_password(password, username)
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
         password_hash = await anyio.to_thread.run_sync(hash_password, password)
@@ -166,35 +164,70 @@ class AgentStore:
         return _agent(row) if row else None
 
     async def login(self, username: str, password: str) -> tuple[Agent, str]:
-        """A new session token for valid credentials; AuthenticationFailed otherwise."""
+        """A new session token for valid credentials; AuthenticationFailed otherwise.
+
+        An unknown user name costs one password verification, like a known one, so the time taken does
+        not tell which names exist. An old (scrypt, or weaker argon2) hash is replaced at a good login.
+        """
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(agents_table).where(agents_table.c.username == username))).first()
-        # an unknown username costs as much time as a wrong password
-        ok = await anyio.to_thread.run_sync(
-            lambda: verify_password(password, row.password_hash if row else hash_password(password)) and row is not None
-        )
-        if row is None or not ok:
+        if row is None:
+            await anyio.to_thread.run_sync(verify_against_nothing, password)
             raise AuthenticationFailed("wrong username or password")
-        token = new_token()
+        if not await anyio.to_thread.run_sync(verify_password, password, row.password_hash):
+            raise AuthenticationFailed("wrong username or password")
+        if needs_rehash(row.password_hash):
+            await self._set_password_hash(row.id, await anyio.to_thread.run_sync(hash_password, password))
         async with self._engine.begin() as conn:
-            await conn.execute(
-                sessions_table.insert().values(
-                    token_hash=token_hash(token), agent_id=row.id, expires_at=utcnow() + self._session_lifetime
-                )
-            )
+            token = await self.sessions.start(conn, row.id)
         return _agent(row), token
 
     async def agent_for_token(self, token: str) -> Agent:
+        """The agent a live session token belongs to (the session counts as used now)."""
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(agents_table, sessions_table.c.expires_at)
+                    select(agents_table, sessions_table.c.expires_at, sessions_table.c.last_seen_at)
                     .join(sessions_table, sessions_table.c.agent_id == agents_table.c.id)
-                    .where(sessions_table.c.token_hash == token_hash(token))
+                    .where(self.sessions.lookup(token))
                 )
             ).first()
-        if row is None:
+        if row is None or not self.sessions.is_live(row.expires_at, row.last_seen_at):
             raise AuthenticationFailed("unknown or expired session")
-        if row.expires_at < utcnow():
-            raise AuthenticationFailed("unknown or expired session")
+        async with self._engine.begin() as conn:
+            await self.sessions.touch(conn, token, row.last_seen_at)
         return _agent(row)
+
+    # -- the account's own password and sessions ------------------------------------------------
+
+    async def change_password(self, agent_id: str, current: str, new: str, *, keep_token: str | None = None) -> int:
+        """Set a new password (the current one must be given); every other session ends. Returns how many."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(agents_table).where(agents_table.c.id == agent_id))).first()
+        if row is None or not await anyio.to_thread.run_sync(verify_password, current, row.password_hash):
+            raise AuthenticationFailed("the current password is wrong")
+        check_password(new, row.username)
+        await self._set_password_hash(agent_id, await anyio.to_thread.run_sync(hash_password, new))
+        async with self._engine.begin() as conn:
+            return await self.sessions.end_all(conn, agent_id, except_token=keep_token)
+
+    async def logout(self, token: str) -> bool:
+        async with self._engine.begin() as conn:
+            return await self.sessions.end(conn, token)
+
+    async def list_sessions(self, agent_id: str, current_token: str | None = None) -> list[SessionInfo]:
+        async with self._engine.connect() as conn:
+            return await self.sessions.list(conn, agent_id, current_token)
+
+    async def end_session(self, agent_id: str, session_id: str) -> bool:
+        async with self._engine.begin() as conn:
+            return await self.sessions.end_by_id(conn, agent_id, session_id)
+
+    async def end_sessions(self, agent_id: str, *, except_token: str | None = None) -> int:
+        async with self._engine.begin() as conn:
+            return await self.sessions.end_all(conn, agent_id, except_token=except_token)
+
+    async def _set_password_hash(self, agent_id: str, password_hash: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(agents_table.update().where(agents_table.c.id == agent_id)
+                               .values(password_hash=password_hash))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,6 +11,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 
 from faqbot.api.deps import ServicesDep
 from faqbot.api.errors import error_body
+from faqbot.security.compare import same_secret
 
 router = APIRouter(prefix="/actions", tags=["rasa actions"])
 
@@ -29,8 +29,7 @@ async def registered(services: ServicesDep) -> list[dict[str, str]]:
 @router.post("/webhook")
 async def webhook(request: Request, services: ServicesDep, token: str = "") -> JSONResponse:
     """Run one custom action for Rasa: {next_action, tracker, domain} -> {events, responses}."""
-    expected = services.core.settings.action_token
-    if expected and not secrets.compare_digest(token, expected):
+    if not same_secret(token, services.core.settings.action_token):  # required in every mode
         return JSONResponse(error_body("not_authenticated", "wrong or missing action token"), status_code=401)
     try:
         action_call: Any = json.loads(await request.body())
@@ -39,6 +38,11 @@ async def webhook(request: Request, services: ServicesDep, token: str = "") -> J
     if not isinstance(action_call, dict) or not isinstance(action_call.get("tracker"), dict):
         return JSONResponse(error_body("invalid_request", "expected an action call with a 'tracker'"),
                             status_code=422)
+    sender_id = action_call.get("sender_id") or action_call["tracker"].get("sender_id")
+    if not isinstance(sender_id, str) or not await services.core.conversations.exists(sender_id):
+        # a conversation the service never started: nothing may be done for it (e.g. a handoff)
+        return JSONResponse(error_body("conversation_not_found", "no conversation with this sender id"),
+                            status_code=404)
     try:
         result = await services.actions.run(action_call)
     except ActionExecutionRejection as exc:

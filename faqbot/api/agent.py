@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, WebSocket
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from faqbot.agents import Agent, AuthenticationFailed, Presence
 from faqbot.agents.canned import CannedReplyNotFound
-from faqbot.api.deps import CurrentAgent, ServicesDep, websocket_services
+from faqbot.agents.password_policy import MAX_LENGTH, MIN_LENGTH
+from faqbot.api.deps import CurrentAgent, ServicesDep, SessionToken, websocket_services
 from faqbot.api.history import conversation_json
 from faqbot.api.live import relay
-from faqbot.api.streams import stream_conversation
+from faqbot.api.models import RequestModel
+from faqbot.api.streams import accepted_replay_start, stream_conversation
 from faqbot.conversations import Sender
 from faqbot.conversations.hub import AGENTS_TOPIC
 from faqbot.errors import AccessDenied, ServiceError
@@ -23,29 +28,35 @@ router = APIRouter(prefix="/api/agent", tags=["agent"])
 SUGGESTIONS = 3
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(RequestModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
 
-class ReplyRequest(BaseModel):
+class PasswordChange(RequestModel):
+    current_password: str = Field(min_length=1, max_length=MAX_LENGTH)
+    new_password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH,
+                              description="not a common password, not the user name")
+
+
+class ReplyRequest(RequestModel):
     text: str
 
 
-class PresenceRequest(BaseModel):
+class PresenceRequest(RequestModel):
     presence: Presence
 
 
-class ResolveRequest(BaseModel):
+class ResolveRequest(RequestModel):
     note: str | None = Field(default=None, max_length=2000, description="what was done, for the record")
     outcome: Literal["resolved", "returned_to_bot"] = "resolved"
 
 
-class TransferRequest(BaseModel):
+class TransferRequest(RequestModel):
     agent_id: str = Field(min_length=1, max_length=64)
 
 
-class AgentProfile(BaseModel):
+class AgentProfile(RequestModel):
     skills: list[str] | None = Field(default=None, description="categories they handle; empty: any")
     languages: list[str] | None = Field(default=None, description="'en', 'zh'; empty: any")
     max_concurrent: int | None = Field(default=None, ge=1, le=50)
@@ -55,11 +66,12 @@ class AgentProfile(BaseModel):
 
 class NewAgent(AgentProfile):
     username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=4, max_length=256)
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH,
+                          description="not a common password, not the user name")
     role: Literal["agent", "editor", "admin"] = "agent"
 
 
-class CannedRequest(BaseModel):
+class CannedRequest(RequestModel):
     title: str = Field(min_length=1, max_length=120)
     text: str = Field(min_length=1, max_length=2000)
     language: Literal["en", "zh"] | None = None
@@ -72,13 +84,54 @@ def _require_admin(agent: Agent) -> None:
 
 @router.post("/login")
 async def login(body: LoginRequest, services: ServicesDep) -> dict[str, Any]:
-    agent, token = await services.core.agents.login(body.username, body.password)
+    """A session token. Failures back off per login name (429 with Retry-After), known or not."""
+    await services.limiter.check_login(body.username)
+    try:
+        agent, token = await services.core.agents.login(body.username, body.password)
+    except AuthenticationFailed:
+        await services.limiter.login_failed(body.username)
+        raise
+    await services.limiter.login_succeeded(body.username)
     return {"token": token, "agent": agent.to_json()}
 
 
 @router.get("/me")
 async def me(agent: CurrentAgent) -> dict[str, Any]:
     return {"agent": agent.to_json()}
+
+
+@router.post("/logout", status_code=204)
+async def logout(agent: CurrentAgent, token: SessionToken, services: ServicesDep) -> None:
+    """End this session (its consoles close)."""
+    await services.core.agents.logout(token)
+
+
+@router.put("/me/password")
+async def change_password(body: PasswordChange, agent: CurrentAgent, token: SessionToken,
+                          services: ServicesDep) -> dict[str, Any]:
+    """Change your own password; every other session of yours ends."""
+    ended = await services.core.agents.change_password(agent.id, body.current_password, body.new_password,
+                                                       keep_token=token)
+    return {"other_sessions_ended": ended}
+
+
+@router.get("/me/sessions")
+async def my_sessions(agent: CurrentAgent, token: SessionToken, services: ServicesDep) -> dict[str, Any]:
+    """Your live sessions (`current` is this one)."""
+    return {"sessions": [s.to_json() for s in await services.core.agents.list_sessions(agent.id, token)]}
+
+
+@router.delete("/me/sessions/{session_id}", status_code=204)
+async def end_my_session(session_id: str, agent: CurrentAgent, services: ServicesDep) -> None:
+    """End one of your sessions (e.g. a browser left logged in elsewhere)."""
+    if not await services.core.agents.end_session(agent.id, session_id):
+        raise ServiceError(f"no session '{session_id}' of yours", code="session_not_found", status_code=404)
+
+
+@router.delete("/me/sessions")
+async def end_my_other_sessions(agent: CurrentAgent, token: SessionToken, services: ServicesDep) -> dict[str, Any]:
+    """End every session of yours but this one."""
+    return {"ended": await services.core.agents.end_sessions(agent.id, except_token=token)}
 
 
 @router.put("/me/presence")
@@ -217,6 +270,33 @@ async def delete_canned(reply_id: str, agent: CurrentAgent, services: ServicesDe
         raise ServiceError(str(exc), code="canned_reply_not_found", status_code=404) from exc
 
 
+SESSION_CHECK_SECONDS = 5.0
+
+
+@contextlib.asynccontextmanager
+async def _session_watched(websocket: WebSocket, token: str) -> AsyncIterator[None]:
+    """While a console is open its session counts as used; when the session ends, the socket closes (4401)."""
+    agents = websocket_services(websocket).core.agents
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(SESSION_CHECK_SECONDS)
+            try:
+                await agents.agent_for_token(token)
+            except AuthenticationFailed:
+                with contextlib.suppress(Exception):
+                    await websocket.close(code=4401, reason="the session has ended; log in again")
+                return
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+
 async def _socket_agent(websocket: WebSocket, token: str) -> Agent | None:
     try:
         return await websocket_services(websocket).core.agents.agent_for_token(token)
@@ -233,10 +313,10 @@ async def agent_events(websocket: WebSocket, token: str = "") -> None:
     if agent is None:
         return
     await websocket.accept()
-    async with services.hub.subscribe(AGENTS_TOPIC) as subscription:
+    async with _session_watched(websocket, token), services.hub.subscribe(AGENTS_TOPIC) as subscription:
         await services.desk.console_connected(agent)
         try:
-            await relay(websocket, subscription)
+            await relay(websocket, subscription, quota=services.limiter.socket_quota())
         finally:
             await services.desk.console_disconnected(agent)
 
@@ -245,6 +325,8 @@ async def agent_events(websocket: WebSocket, token: str = "") -> None:
 async def conversation_events(websocket: WebSocket, handoff_id: str, token: str = "", after: int = 0) -> None:
     """One conversation live, as the customer sees it: replay after `after`, then stream; typing both ways."""
     services = websocket_services(websocket)
+    if not await accepted_replay_start(websocket, after):
+        return
     agent = await _socket_agent(websocket, token)
     if agent is None:
         return
@@ -259,5 +341,6 @@ async def conversation_events(websocket: WebSocket, handoff_id: str, token: str 
         if event.get("type") == "typing":
             services.desk.typing(handoff.conversation_id, Sender.AGENT, agent.display_name)
 
-    await stream_conversation(websocket, services, handoff.conversation_id, max(after, 0), Sender.AGENT,
-                              on_client_event)
+    async with _session_watched(websocket, token):
+        await stream_conversation(websocket, services, handoff.conversation_id, max(after, 0), Sender.AGENT,
+                                  on_client_event)

@@ -5,13 +5,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, WebSocket
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from faqbot.api.deps import CustomerConversation, ServicesDep, websocket_services
-from faqbot.api.streams import stream_conversation
+from faqbot.api.deps import (
+    ConversationToWrite,
+    CustomerConversation,
+    ServicesDep,
+    open_conversation,
+    websocket_services,
+)
+from faqbot.api.models import MAX_SQL_INT, RequestModel
+from faqbot.api.streams import accepted_replay_start, stream_conversation
 from faqbot.conversations import ConversationNotFound, Sender, for_customer
 from faqbot.conversations.identity import visitor_record
-from faqbot.errors import AccessDenied, InvalidMessage
+from faqbot.errors import AccessDenied, InvalidMessage, NotAuthenticated
 from faqbot.wiring import Services
 from handoff import Handoff, HandoffStatus
 
@@ -20,7 +27,7 @@ EmailLike = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@
 router = APIRouter(prefix="/api/conversations", tags=["customer"])
 
 
-class UserRequest(BaseModel):
+class UserRequest(RequestModel):
     """Who the customer is, from the shop's page (the widget's setUser)."""
 
     name: str | None = Field(default=None, max_length=120)
@@ -30,13 +37,13 @@ class UserRequest(BaseModel):
                                   description="hex HMAC-SHA256 of external_id with FAQBOT_IDENTITY_SECRET")
 
 
-class StartRequest(BaseModel):
+class StartRequest(RequestModel):
     page_url: str | None = Field(default=None, max_length=2000, description="the full URL of the shop's page")
     language: str | None = Field(default=None, description="'en' or 'zh' if the page knows it")
     user: UserRequest | None = None
 
 
-class MessageRequest(BaseModel):
+class MessageRequest(RequestModel):
     text: str = Field(description="what the customer wrote, or the title of the button they pressed")
     payload: str | None = Field(default=None, max_length=500,
                                 description="the pressed button's payload (e.g. '/request_human'); only payloads of "
@@ -51,14 +58,14 @@ class MessageRequest(BaseModel):
                                               "not stored twice")
 
 
-class TicketRequest(BaseModel):
+class TicketRequest(RequestModel):
     message: str = Field(description="the question")
     name: str | None = Field(default=None, max_length=120)
     email: EmailLike | None = None
     phone: str | None = Field(default=None, max_length=40, pattern=r"^[0-9+()\- .]{5,40}$")
 
 
-class RatingRequest(BaseModel):
+class RatingRequest(RequestModel):
     score: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
     comment: str | None = Field(default=None, max_length=2000)
 
@@ -111,7 +118,7 @@ async def conversation_status(conversation: CustomerConversation, services: Serv
 
 @router.post("/{conversation_id}/messages")
 async def send_message(
-    conversation: CustomerConversation, body: MessageRequest, services: ServicesDep
+    conversation: ConversationToWrite, body: MessageRequest, services: ServicesDep
 ) -> dict[str, Any]:
     """Send the customer's message; returns it (with its sequence number) and the bot's replies.
 
@@ -119,15 +126,16 @@ async def send_message(
     `reply_to` of the message it belongs to; a payload the bot did not send there gets 422 `unknown_button`.
     While a person has the conversation, the reply comes later, over the events socket.
     """
-    result = await services.chat.customer_message(conversation.id, body.text, payload=body.payload,
-                                                  client_id=body.client_id, reply_to=body.reply_to)
+    capped = await services.cap.intercept(conversation, services.chat.validate_text(body.text), body.payload)
+    result = capped or await services.chat.customer_message(conversation.id, body.text, payload=body.payload,
+                                                            client_id=body.client_id, reply_to=body.reply_to)
     return {"messages": [m.to_json() for m in for_customer(result.messages)],
             **(await _status(services, result.handoff))}
 
 
 @router.get("/{conversation_id}/messages")
 async def history(
-    conversation: CustomerConversation, services: ServicesDep, after: int = Query(default=0, ge=0)
+    conversation: CustomerConversation, services: ServicesDep, after: int = Query(default=0, ge=0, le=MAX_SQL_INT)
 ) -> dict[str, Any]:
     """Every message with a sequence number above `after`, in order."""
     return {"messages": [m.to_json() for m in for_customer(await services.chat.history(conversation.id, after))]}
@@ -140,10 +148,15 @@ async def events(websocket: WebSocket, conversation_id: str, token: str = "", af
     Each event carries the message's `seq`; a client that reconnects passes the last seq it saw.
     """
     services = websocket_services(websocket)
+    if not await accepted_replay_start(websocket, after):
+        return
     try:
-        await services.chat.authenticate(conversation_id, token)
+        await open_conversation(services, conversation_id, token)
     except (ConversationNotFound, AccessDenied):
         await websocket.close(code=4403, reason="unknown conversation or wrong token")
+        return
+    except NotAuthenticated:
+        await websocket.close(code=4401, reason="this conversation has ended; start a new one")
         return
     await websocket.accept()
 
@@ -156,7 +169,7 @@ async def events(websocket: WebSocket, conversation_id: str, token: str = "", af
 
 
 @router.post("/{conversation_id}/ticket", status_code=201)
-async def leave_message(conversation: CustomerConversation, body: TicketRequest, services: ServicesDep
+async def leave_message(conversation: ConversationToWrite, body: TicketRequest, services: ServicesDep
                         ) -> dict[str, Any]:
     """No one is available: leave a question and a way to reach you; it becomes an offline ticket."""
     text = services.chat.validate_text(body.message)
@@ -169,7 +182,7 @@ async def leave_message(conversation: CustomerConversation, body: TicketRequest,
 
 
 @router.post("/{conversation_id}/rating")
-async def rate(conversation: CustomerConversation, body: RatingRequest, services: ServicesDep) -> dict[str, Any]:
+async def rate(conversation: ConversationToWrite, body: RatingRequest, services: ServicesDep) -> dict[str, Any]:
     """Rate the help a person gave, 1 (poor) to 5 (excellent), with an optional comment."""
     _, messages = await services.desk.rate(conversation.id, body.score, body.comment)
     return {"messages": [m.to_json() for m in messages]}

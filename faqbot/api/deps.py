@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, WebSocket
@@ -10,6 +11,7 @@ from faqbot.agents import Agent, AuthenticationFailed
 from faqbot.conversations import Conversation
 from faqbot.errors import NotAuthenticated
 from faqbot.wiring import Services
+from storage import utcnow
 
 
 async def services_of(request: Request) -> Services:
@@ -26,16 +28,34 @@ def bearer(authorization: str | None) -> str | None:
     return None
 
 
+async def open_conversation(services: Services, conversation_id: str, token: str | None) -> Conversation:
+    """The conversation `token` opens; its token expires FAQBOT_CONVERSATION_IDLE_HOURS after the last message."""
+    conversation = await services.chat.authenticate(conversation_id, token)
+    idle = dt.timedelta(hours=services.core.settings.conversation_idle_hours)
+    if conversation.last_activity_at is not None and utcnow() - conversation.last_activity_at > idle:
+        raise NotAuthenticated("this conversation has ended; start a new one", code="conversation_expired")
+    return conversation
+
+
 async def current_conversation(
     conversation_id: str,
     services: ServicesDep,
     authorization: Annotated[str | None, Header()] = None,
     x_conversation_token: Annotated[str | None, Header()] = None,
 ) -> Conversation:
-    return await services.chat.authenticate(conversation_id, bearer(authorization) or x_conversation_token)
+    return await open_conversation(services, conversation_id, bearer(authorization) or x_conversation_token)
 
 
 CustomerConversation = Annotated[Conversation, Depends(current_conversation)]
+
+
+async def conversation_to_write(conversation: CustomerConversation, services: ServicesDep) -> Conversation:
+    """The customer's conversation, counting one write against its quota (429 when it is used up)."""
+    await services.limiter.hit(services.limiter.policy.messages_per_conversation, conversation.id)
+    return conversation
+
+
+ConversationToWrite = Annotated[Conversation, Depends(conversation_to_write)]
 
 
 async def current_agent(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> Agent:
@@ -49,6 +69,17 @@ async def current_agent(services: ServicesDep, authorization: Annotated[str | No
 
 
 CurrentAgent = Annotated[Agent, Depends(current_agent)]
+
+
+def session_token(authorization: Annotated[str | None, Header()] = None) -> str:
+    """The bearer token of the request (an agent's session; `CurrentAgent` has checked it)."""
+    token = bearer(authorization)
+    if not token:
+        raise NotAuthenticated("log in first: send 'Authorization: Bearer <token>'")
+    return token
+
+
+SessionToken = Annotated[str, Depends(session_token)]
 
 
 def websocket_services(websocket: WebSocket) -> Services:

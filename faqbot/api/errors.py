@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from faqbot.agents import AuthenticationFailed
+from faqbot.agents import AuthenticationFailed, WeakPassword
 from faqbot.conversations import ConversationNotFound
 from faqbot.errors import ServiceError
 from handoff import HandoffNotFound, InvalidHandoffTransition
@@ -36,6 +36,7 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     HandoffNotFound: (404, "handoff_not_found"),
     InvalidHandoffTransition: (409, "invalid_handoff_state"),
     AuthenticationFailed: (401, "not_authenticated"),
+    WeakPassword: (422, "weak_password"),
     ArticleNotFound: (404, "article_not_found"),
     ArticleConflict: (409, "version_conflict"),
     ArticleFormatError: (422, "invalid_article"),
@@ -52,7 +53,10 @@ def _domain_handler(status: int, code: str):
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service(_: Request, exc: ServiceError) -> JSONResponse:
-        return _json(exc.status_code, exc.code, exc.message)
+        response = _json(exc.status_code, exc.code, exc.message)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
 
     for exc_type, (status, code) in DOMAIN_ERRORS.items():
         app.add_exception_handler(exc_type, _domain_handler(status, code))
@@ -71,8 +75,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _json(exc.status_code, code, str(exc.detail))
+        code = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(exc.status_code,
+                                                                                             "http_error")
+        response = _json(exc.status_code, code, str(exc.detail))
+        if exc.headers:  # e.g. 405's Allow
+            response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from faqbot.api.deps import CurrentAgent, ServicesDep
+from faqbot.api.models import RequestModel
 from faqbot.conversations import AGENTS_ONLY, Conversation, Sender
 from faqbot.errors import InvalidMessage
 
@@ -17,11 +18,11 @@ router = APIRouter(prefix="/api/agent/conversations", tags=["agent"])
 MAX_TAGS = 20
 
 
-class NoteRequest(BaseModel):
+class NoteRequest(RequestModel):
     text: str = Field(description="an internal note: agents see it in the transcript, the customer never does")
 
 
-class TagsRequest(BaseModel):
+class TagsRequest(RequestModel):
     tags: list[str] = Field(max_length=MAX_TAGS)
 
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field, field_validator
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import Field, field_validator
 
 from faqbot.agents import Agent
 from faqbot.api.deps import CurrentAgent, ServicesDep
+from faqbot.api.models import MAX_SQL_INT, RequestModel
 from faqbot.errors import AccessDenied
 from knowledge_base.article import LANGUAGES, Article, ArticleStatus
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
 
 SLUG = r"^[a-z0-9][a-z0-9._-]{0,127}$"
+VersionPath = Annotated[int, Path(ge=1, le=MAX_SQL_INT, description="an article version")]
 
 
 def current_editor(agent: CurrentAgent) -> Agent:
@@ -31,7 +33,7 @@ def current_editor(agent: CurrentAgent) -> Agent:
 CurrentEditor = Annotated[Agent, Depends(current_editor)]
 
 
-class ArticleContent(BaseModel):
+class ArticleContent(RequestModel):
     title: str = Field(min_length=1, max_length=300)
     questions: list[str] = Field(min_length=1, max_length=200, description="question phrasings")
     answer: str = Field(min_length=1, max_length=20000, description="Markdown")
@@ -67,11 +69,12 @@ class NewArticle(ArticleContent):
 
 
 class ArticleUpdate(ArticleContent):
-    version: int = Field(ge=1, description="the version this edit is based on")
+    version: int = Field(ge=1, le=MAX_SQL_INT, description="the version this edit is based on")
 
 
-class VersionedAction(BaseModel):
-    version: int | None = Field(default=None, ge=1, description="the version this is based on (optional)")
+class VersionedAction(RequestModel):
+    version: int | None = Field(default=None, ge=1, le=MAX_SQL_INT,
+                                description="the version this is based on (optional)")
 
 
 @router.get("/articles")
@@ -139,13 +142,15 @@ async def versions(article_id: str, agent: CurrentAgent, services: ServicesDep) 
 
 
 @router.get("/articles/{article_id}/versions/{version}")
-async def get_version(article_id: str, version: int, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
+async def get_version(article_id: str, version: VersionPath, agent: CurrentAgent, services: ServicesDep
+                      ) -> dict[str, Any]:
     return {"article": (await services.core.knowledge.store.version(article_id, version)).to_json()}
 
 
 @router.get("/articles/{article_id}/diff")
 async def diff(article_id: str, agent: CurrentAgent, services: ServicesDep,
-               from_version: int = Query(alias="from", ge=1), to_version: int = Query(alias="to", ge=1)
+               from_version: int = Query(alias="from", ge=1, le=MAX_SQL_INT),
+               to_version: int = Query(alias="to", ge=1, le=MAX_SQL_INT)
                ) -> dict[str, Any]:
     """A unified diff of two versions, field by field."""
     store = services.core.knowledge.store
@@ -159,7 +164,7 @@ async def diff(article_id: str, agent: CurrentAgent, services: ServicesDep,
 
 
 @router.post("/articles/{article_id}/versions/{version}/restore")
-async def restore(article_id: str, version: int, editor: CurrentEditor, services: ServicesDep,
+async def restore(article_id: str, version: VersionPath, editor: CurrentEditor, services: ServicesDep,
                   body: VersionedAction | None = None) -> dict[str, Any]:
     article = await services.core.knowledge.restore(article_id, version, editor.username,
                                                     body.version if body else None)

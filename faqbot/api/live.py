@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from faqbot.conversations.hub import Subscription
+from faqbot.security.ratelimit import RateLimited, SocketQuota
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +24,14 @@ async def _ignore(_: dict[str, Any]) -> None:
 
 async def relay(websocket: WebSocket, subscription: Subscription,
                 accept: Callable[[dict[str, Any]], bool] = lambda _: True,
-                on_client_event: ClientEvent = _ignore) -> None:
+                on_client_event: ClientEvent = _ignore, quota: SocketQuota | None = None) -> None:
     """Send every event `accept` lets through, until the client disconnects.
 
     The client may send `{"type": "ping"}` (answered with a pong) and other small JSON events
-    (e.g. typing), which go to `on_client_event`.
+    (e.g. typing), which go to `on_client_event`. Over its `quota`, an event is answered with a
+    `rate_limited` error and dropped; a client that keeps flooding is disconnected (1008).
     """
-    receiver = asyncio.create_task(_receive(websocket, on_client_event))
+    receiver = asyncio.create_task(_receive(websocket, on_client_event, quota))
     try:
         while True:
             getter = asyncio.create_task(subscription.get())
@@ -51,10 +53,20 @@ async def relay(websocket: WebSocket, subscription: Subscription,
             await receiver
 
 
-async def _receive(websocket: WebSocket, on_client_event: ClientEvent) -> None:
+async def _receive(websocket: WebSocket, on_client_event: ClientEvent, quota: SocketQuota | None) -> None:
     try:
         while True:
             data = await websocket.receive_json()
+            if quota is not None:
+                try:
+                    await quota.spend()
+                except RateLimited as exc:
+                    if quota.exhausted:
+                        await websocket.close(code=1008, reason="too many events")
+                        return
+                    await websocket.send_json({"type": "error", "error": {"code": exc.code, "message": exc.message,
+                                                                          "retry_after": exc.retry_after}})
+                    continue
             if not isinstance(data, dict):
                 continue
             if data.get("type") == "ping":

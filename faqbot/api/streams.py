@@ -12,9 +12,18 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from faqbot.api.live import ClientEvent, relay
+from faqbot.api.models import MAX_SQL_INT
 from faqbot.conversations import AGENTS_ONLY, Sender
 from faqbot.conversations.hub import conversation_topic
 from faqbot.wiring import Services
+
+
+async def accepted_replay_start(websocket: WebSocket, after: int) -> bool:
+    """False (and the socket closed with 4400) when `after` cannot be a sequence number."""
+    if after > MAX_SQL_INT:
+        await websocket.close(code=4400, reason=f"after must be at most {MAX_SQL_INT}")
+        return False
+    return True
 
 
 async def stream_conversation(websocket: WebSocket, services: Services, conversation_id: str, after: int,
@@ -41,4 +50,4 @@ async def stream_conversation(websocket: WebSocket, services: Services, conversa
             last_sent = seq
             return True
 
-        await relay(websocket, subscription, accept, on_client_event)
+        await relay(websocket, subscription, accept, on_client_event, services.limiter.socket_quota())

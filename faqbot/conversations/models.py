@@ -52,6 +52,8 @@ class Conversation:
     page_url: str | None = None
     script: str | None = None  # "hans" / "hant": the Chinese script the customer writes in
     needs_bot_resume: bool = False
+    contact: dict[str, str] = field(default_factory=dict)  # e-mail / phone the customer gave (not in the text)
+    last_activity_at: dt.datetime | None = None
     visitor: dict[str, Any] = field(default_factory=dict)  # who the shop says the customer is (see identity.py)
     tags: tuple[str, ...] = ()  # set by agents
 

@@ -45,6 +45,9 @@ conversations_table = Table(
     Column("needs_bot_resume", Boolean, nullable=False, default=False),
     Column("visitor", JSON, nullable=False, default=dict, server_default="{}"),
     Column("tags", JSON, nullable=False, default=list, server_default="[]"),
+    # what the customer told us to reach them by (e-mail, phone): kept here, masked in the transcript
+    Column("contact", JSON, nullable=False, default=dict, server_default="{}"),
+    Column("last_activity_at", UTCDateTime()),  # the latest message; the token and retention run from it
 )
 
 messages_table = Table(
@@ -59,6 +62,9 @@ messages_table = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
 )
+
+
+ERASED = "erased"  # the token hash of an erased conversation: no token matches it
 
 
 class ConversationNotFound(Exception):
@@ -77,6 +83,7 @@ class ConversationStore:
                 conversations_table.insert().values(
                     id=conversation_id, token_hash=token_hash, created_at=utcnow(), last_seq=0,
                     page_url=page_url, language=language, needs_bot_resume=False, visitor=visitor or {}, tags=[],
+                    contact={}, last_activity_at=utcnow(),
                 )
             )
         return await self.get(conversation_id)
@@ -89,6 +96,12 @@ class ConversationStore:
         if row is None:
             raise ConversationNotFound(conversation_id)
         return _conversation(row)
+
+    async def exists(self, conversation_id: str) -> bool:
+        async with self._engine.connect() as conn:
+            found = (await conn.execute(select(conversations_table.c.id)
+                                        .where(conversations_table.c.id == conversation_id))).first()
+        return found is not None
 
     async def get_many(self, conversation_ids: Collection[str]) -> dict[str, Conversation]:
         async with self._engine.connect() as conn:
@@ -136,7 +149,8 @@ class ConversationStore:
                 await conn.execute(
                     conversations_table.update()
                     .where(conversations_table.c.id == conversation_id)
-                    .values(last_seq=conversations_table.c.last_seq + len(new), **conversation_values)
+                    .values(last_seq=conversations_table.c.last_seq + len(new), last_activity_at=utcnow(),
+                            **conversation_values)
                     .returning(conversations_table.c.last_seq)
                 )
             ).scalar_one_or_none()
@@ -149,6 +163,39 @@ class ConversationStore:
                 {"conversation_id": conversation_id, "seq": m.seq, "sender": m.sender.value, "text": m.text,
                  "data": m.data, "created_at": created_at} for m in messages])
         return messages
+
+    async def inactive_before(self, cutoff, limit: int = 500) -> list[str]:
+        """Conversations whose last message is older than `cutoff` and that still hold a transcript."""
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(
+                select(conversations_table.c.id).where(conversations_table.c.last_activity_at < cutoff)
+                .where(conversations_table.c.token_hash != ERASED).limit(limit))).all()
+        return [row.id for row in rows]
+
+    async def with_contact(self) -> list[Conversation]:
+        """Conversations that hold contact details (to find one customer's)."""
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(conversations_table)
+                                       .where(conversations_table.c.token_hash != ERASED))).all()
+        return [c for c in map(_conversation, rows) if c.contact or c.visitor]
+
+    async def erase(self, conversation_id: str) -> None:
+        """Delete the transcript and what identifies the customer; the conversation's id and times stay
+        (handoff statistics refer to them) and its token no longer opens it."""
+        async with self._engine.begin() as conn:
+            await conn.execute(messages_table.delete().where(messages_table.c.conversation_id == conversation_id))
+            await conn.execute(conversations_table.update().where(conversations_table.c.id == conversation_id)
+                               .values(token_hash=ERASED, contact={}, visitor={}, tags=[], page_url=None))
+
+    async def add_contact(self, conversation_id: str, contact: dict[str, str]) -> None:
+        """Merge contact details (newer ones win) into the conversation's."""
+        if not contact:
+            return
+        async with self._engine.begin() as conn:
+            current = (await conn.execute(select(conversations_table.c.contact)
+                                          .where(conversations_table.c.id == conversation_id))).scalar_one_or_none()
+            await conn.execute(conversations_table.update().where(conversations_table.c.id == conversation_id)
+                               .values(contact={**(current or {}), **contact}))
 
     async def search(self, *, text: str | None = None, customer: str | None = None, tag: str | None = None,
                      since: dt.datetime | None = None, until: dt.datetime | None = None,
@@ -320,6 +367,7 @@ def _conversation(row) -> Conversation:
         id=row.id, token_hash=row.token_hash, created_at=row.created_at, last_seq=row.last_seq,
         language=row.language, script=row.script, page_url=row.page_url,
         needs_bot_resume=bool(row.needs_bot_resume), visitor=dict(row.visitor or {}), tags=tuple(row.tags or ()),
+        contact=dict(row.contact or {}), last_activity_at=row.last_activity_at or row.created_at,
     )
 
 

@@ -33,12 +33,13 @@ def test_an_admin_sees_every_section_and_an_editor_only_theirs(live, browser, ar
     page.screenshot(path=artifacts / "backoffice-admin-1280.png")
 
     admin = httpx.post(live.web_url + "/api/agent/login", json={"username": AGENT[0], "password": AGENT[1]}).json()
-    created = httpx.post(live.web_url + "/api/agent/agents", json={"username": "erin-editor", "password": "pw-erin",
+    created = httpx.post(live.web_url + "/api/agent/agents", json={"username": "erin-editor",
+                                                                   "password": "erin-secret-pw",
                                                                    "role": "editor", "display_name": "Erin"},
                          headers={"Authorization": f"Bearer {admin['token']}"})
     assert created.status_code in (201, 409), created.text
     editor = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    sign_in(editor, live.web_url, "erin-editor", "pw-erin")
+    sign_in(editor, live.web_url, "erin-editor", "erin-secret-pw")
     assert nav_sections(editor) == ["kb", "questions"]
     expect(editor).to_have_url(live.web_url + "/app/kb")          # the first section the role allows
     editor.goto(live.web_url + "/app/audit")                       # a section the role does not include

@@ -1,4 +1,4 @@
-"""The custom actions also run under rasa_sdk's own action server (what `rasa run actions` starts)."""
+"""The custom actions also run under a standalone action server (rasa_sdk's, with the action token required)."""
 
 import os
 import subprocess
@@ -12,13 +12,14 @@ from faqbot.settings import REPO_ROOT
 
 def test_actions_run_under_the_rasa_sdk_server(tmp_path):
     port = free_port()
-    env = {**os.environ, "FAQBOT_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(port)],
+    env = {**os.environ, "FAQBOT_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1", "FAQBOT_ACTION_TOKEN": "tok-123"}
+    server = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--port", str(port)],
                               cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until(lambda: httpx.get(f"{url}/health", timeout=2).status_code == 200, 120, "rasa_sdk", server)
-        names = {a["name"] for a in httpx.get(f"{url}/actions").json()}
+        assert httpx.get(f"{url}/actions").status_code == 401  # issue 13: the token is required in every mode
+        names = {a["name"] for a in httpx.get(f"{url}/actions", params={"token": "tok-123"}).json()}
         assert names == {"action_answer_from_kb", "action_handoff", "action_decline_handoff",
                          "action_reject_answer", "action_record_feedback", "action_acknowledge_complaint",
                          "action_fallback", "action_welcome_back", "action_thank_for_rating"}
@@ -26,12 +27,15 @@ def test_actions_run_under_the_rasa_sdk_server(tmp_path):
                 "tracker": {"sender_id": "s1", "slots": {}, "paused": False, "events": [],
                             "latest_message": {"text": "我的退款什么时候到账？", "intent": {"name": "ask_question"}},
                             "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"}}
-        result = httpx.post(f"{url}/webhook", json=call, timeout=60).json()
+        for token in (None, "wrong", "t\u00e9"):
+            refused = httpx.post(f"{url}/webhook", json=call, params={"token": token} if token else None)
+            assert refused.status_code == 401 and "access-control-allow-origin" not in refused.headers
+        result = httpx.post(f"{url}/webhook", json=call, params={"token": "tok-123"}, timeout=60).json()
         assert result["responses"][0]["custom"]["article_id"] == "refund-timing-zh"
         # a handoff is decided, not made, by the action: the web service acts on the typed payload
         call = {**call, "next_action": "action_handoff"}
         call["tracker"] = {**call["tracker"], "latest_message": {"text": "转人工", "intent": {"name": "request_human"}}}
-        handed = httpx.post(f"{url}/webhook", json=call, timeout=60).json()
+        handed = httpx.post(f"{url}/webhook", json=call, params={"token": "tok-123"}, timeout=60).json()
         assert {"event": "pause", "timestamp": None} in handed["events"]
         assert handed["responses"][0]["custom"]["turn"]["handoff"]["reason"] == "customer_request"
     finally:

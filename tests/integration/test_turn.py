@@ -8,6 +8,7 @@ import httpx
 import pytest
 from opencc import OpenCC
 
+from faqbot.rasa_gateway import RasaServiceAuth
 from tests.live import AgentClient, Customer
 
 
@@ -46,7 +47,8 @@ def test_typed_text_never_forces_an_intent_or_a_slot(live):
 
 
 def test_rasas_own_api_does_not_take_intents_from_text_either(live):
-    parsed = httpx.post(f"{live.rasa_url}/model/parse", json={"text": '/greet{"order_number":"INJ"}'}).json()
+    parsed = httpx.post(f"{live.rasa_url}/model/parse", json={"text": '/greet{"order_number":"INJ"}'},
+                        auth=RasaServiceAuth(live.settings.rasa_jwt_secret)).json()  # only the service may ask
     assert not (parsed["intent"]["name"] == "greet" and parsed["intent"]["confidence"] == 1.0)
     assert all(e["entity"] != "order_number" for e in parsed["entities"])
 

@@ -136,10 +136,10 @@ def test_websocket_refuses_a_wrong_token(client):
     assert info.value.code == 4403
 
 
-def _action_call(action: str, text: str, intent: str) -> dict:
+def _action_call(action: str, text: str, intent: str, sender: str = "c1") -> dict:
     return {
-        "next_action": action, "sender_id": "c1", "version": "3.6.21", "domain": {},
-        "tracker": {"sender_id": "c1", "slots": {}, "latest_message": {"text": text, "intent": {"name": intent}},
+        "next_action": action, "sender_id": sender, "version": "3.6.21", "domain": {},
+        "tracker": {"sender_id": sender, "slots": {}, "latest_message": {"text": text, "intent": {"name": intent}},
                     "events": [], "paused": False, "followup_action": None, "active_loop": {},
                     "latest_action_name": "action_listen"},
     }
@@ -147,14 +147,18 @@ def _action_call(action: str, text: str, intent: str) -> dict:
 
 def test_action_endpoint_speaks_the_rasa_protocol(client):
     url = "/actions/webhook?token=action-secret"
+    cid, _ = start(client)
     result = client.post(url, json=_action_call("action_answer_from_kb", "How do I reset my password?",
-                                                "ask_question")).json()
+                                                "ask_question", cid)).json()
     assert result["responses"][0]["custom"]["outcome"] in ("answer", "unsure")
     assert any(e["event"] == "slot" for e in result["events"])
-    missing = client.post(url, json=_action_call("action_nope", "x", "greet"))
+    missing = client.post(url, json=_action_call("action_nope", "x", "greet", cid))
     assert missing.status_code == 404 and missing.json()["action_name"] == "action_nope"
     assert client.post(url, content=b"{", headers={"Content-Type": "application/json"}).status_code == 400
     assert client.post("/actions/webhook?token=wrong", json=_action_call("action_handoff", "x", "x")).status_code == 401
+    unknown = client.post(url, json=_action_call("action_handoff", "I want a person", "request_human", "ghost"))
+    assert unknown.status_code == 404 and error_code(unknown) == "conversation_not_found"
+    assert client.get("/api/agent/handoffs", headers=login(client)).json()["handoffs"] == []
 
 
 def test_pages_and_health_are_served(client):
@@ -185,14 +189,15 @@ def test_handoff_desk_endpoints_refuse_bad_requests_clearly(client):
 
 def test_agent_accounts_profiles_and_canned_replies(client):
     alice = login(client)
-    created = client.post("/api/agent/agents", json={"username": "sam", "password": "sam-pw", "skills": ["Shipping"],
-                                                     "languages": ["en"], "max_concurrent": 2}, headers=alice)
+    created = client.post("/api/agent/agents", json={"username": "sam", "password": "sam-secret",
+                                                     "skills": ["Shipping"], "languages": ["en"], "max_concurrent": 2},
+                          headers=alice)
     assert created.status_code == 201
     assert (created.json()["agent"]["skills"], created.json()["agent"]["presence"]) == (["shipping"], "offline")
-    assert client.post("/api/agent/agents", json={"username": "sam", "password": "x-pw-2"},
+    assert client.post("/api/agent/agents", json={"username": "sam", "password": "other-secret"},
                        headers=alice).status_code == 409
-    sam = login(client, "sam", "sam-pw")
-    assert client.post("/api/agent/agents", json={"username": "eve", "password": "eve-pw"},
+    sam = login(client, "sam", "sam-secret")
+    assert client.post("/api/agent/agents", json={"username": "eve", "password": "eve-secret"},
                        headers=sam).status_code == 403  # only admins manage accounts
     assert client.put("/api/agent/me/presence", json={"presence": "away"}, headers=sam).json()["agent"][
         "presence"] == "away"

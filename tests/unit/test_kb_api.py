@@ -22,7 +22,7 @@ UNICORN = {
 @pytest.fixture
 def client(tmp_path: Path):
     settings = Settings(data_dir=tmp_path, rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=2,
-                        bootstrap_agent="ed:editor-pw")
+                        bootstrap_agent="ed:editor-pw", action_token="action-secret")
     app = create_app(settings, encoder=HashingEncoder(), frustration_detector=fake_detector())
     with TestClient(app) as test_client:
         agents = test_client.app.state.services.core.agents
@@ -37,11 +37,12 @@ def auth(client, username="ed", password="editor-pw") -> dict[str, str]:
 
 def bot_answer(client, question: str) -> str | None:
     """What the bot's answer action does with `question` right now (through Rasa's action protocol)."""
-    call = {"next_action": "action_answer_from_kb", "sender_id": "c", "domain": {},
-            "tracker": {"sender_id": "c", "slots": {}, "latest_message": {"text": question, "intent": {}},
+    cid = client.post("/api/conversations").json()["conversation_id"]  # actions run for known conversations
+    call = {"next_action": "action_answer_from_kb", "sender_id": cid, "domain": {},
+            "tracker": {"sender_id": cid, "slots": {}, "latest_message": {"text": question, "intent": {}},
                         "events": [], "paused": False, "followup_action": None, "active_loop": {},
                         "latest_action_name": "action_listen"}}
-    custom = client.post("/actions/webhook", json=call).json()["responses"][0]["custom"]
+    custom = client.post("/actions/webhook?token=action-secret", json=call).json()["responses"][0]["custom"]
     return custom.get("article_id")
 
 

@@ -11,6 +11,7 @@ import type { FromFrame, ToFrame, WidgetUser } from "./protocol";
 const params = new URLSearchParams(location.search);
 const EMBEDDED = params.get("embedded") === "1";
 const FEEDBACK_PAYLOADS = new Set(["/affirm", "/deny"]);
+const NEW_CONVERSATION = "/new_conversation";
 const ERROR_TEXT: Record<string, MessageKey> = {
   empty_message: "widget.empty_message", stale_button: "widget.stale_button", contact_required: "widget.ticket.contact_required",
 };
@@ -144,11 +145,9 @@ function Chat({ setLocale }: { setLocale: (l: Locale) => void }) {
         if (connected) { refreshStatus(); flush(); }
       },
       onFatal: (code) => {
-        if (code !== 4403) return false;
-        storage.saveSession(null);       // the conversation is gone (e.g. a new database): start afresh
-        setSession(null);
-        setMessages([]);
-        lastSeq.current = 0;
+        // 4403: the conversation is gone (erased, or a new database); 4401: it has ended (expired)
+        if (code !== 4403 && code !== 4401) return false;
+        startAfresh();
         return true;
       },
     });
@@ -226,8 +225,16 @@ function Chat({ setLocale }: { setLocale: (l: Locale) => void }) {
     queue({ text: value });
   }
 
+  function startAfresh() {
+    storage.saveSession(null);
+    setSession(null);
+    setMessages([]);
+    lastSeq.current = 0;
+  }
+
   function press(message: Message, button: { title: string; payload: string }) {
     setError("");
+    if (button.payload === NEW_CONVERSATION) { startAfresh(); return; }  // offered when a conversation is full
     setPressed((p) => ({ ...p, [message.seq]: button.payload }));
     queue({ text: button.title, payload: button.payload, reply_to: message.seq });
   }
