@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from embeddings import TextEncoder
-from faqbot.api import actions, agent, customer, history, kb, pages, privacy, widget
+from faqbot.api import actions, agent, audit, customer, history, kb, pages, privacy, team, widget
 from faqbot.api.errors import install_error_handlers
 from faqbot.api.rate_limits import PerAddressLimits
 from faqbot.customer_data import CustomerData
@@ -62,6 +62,8 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     app.include_router(customer.router)
     app.include_router(widget.router)
     app.include_router(agent.router)
+    app.include_router(team.router)
+    app.include_router(audit.router)
     app.include_router(history.router)
     app.include_router(kb.router)
     app.include_router(privacy.router)

@@ -261,12 +261,15 @@ class HandoffDesk:
         candidate = await self._candidate(target)
         if not candidate.has_room:
             raise InvalidHandoffTransition(f"{target.display_name} has no room for another conversation")
-        handoff = await self._handoffs.transfer(handoff_id, agent.id, target.id)
+        handoff = await self._handoffs.transfer(handoff_id, await self._holder(handoff_id, agent), target.id)
         await self._announce_agent(handoff, target, "agent_transferred", from_agent=agent.display_name)
         return handoff
 
     async def requeue(self, handoff_id: str, agent: Agent, why: str = "put back by the agent") -> Handoff:
-        handoff = await self._handoffs.requeue(handoff_id, agent.id, why)
+        holder = await self._holder(handoff_id, agent)
+        if holder != agent.id:
+            why = f"put back by {agent.display_name}"
+        handoff = await self._handoffs.requeue(handoff_id, holder, why)
         await self._after_requeue(handoff)
         return handoff
 
@@ -286,7 +289,7 @@ class HandoffDesk:
     async def resolve(self, handoff_id: str, agent: Agent, note: str | None = None,
                       outcome: str = "resolved") -> tuple[Handoff, list[Message]]:
         """Close the handoff and give the conversation back to the bot, which asks for a rating."""
-        handoff = await self._handoffs.resolve(handoff_id, agent.id, note, outcome)
+        handoff = await self._handoffs.resolve(handoff_id, await self._holder(handoff_id, agent), note, outcome)
         conversation_id = handoff.conversation_id
         language = await self._language(conversation_id)
         messages = [await self._messenger.append(
@@ -469,13 +472,27 @@ class HandoffDesk:
     async def team(self) -> list[dict[str, Any]]:
         loads = await self._handoffs.assigned_counts()
         return [{**a.to_json(), "load": loads.get(a.id, 0), "connected": self._connections.is_connected(a.id)}
-                for a in await self._agents.all() if a.has_role("agent")]
+                for a in await self._agents.all() if a.active and a.has_role("agent")]
+
+    async def accounts(self) -> list[dict[str, Any]]:
+        """Every account, active or not, with presence and load (the Team section)."""
+        loads = await self._handoffs.assigned_counts()
+        return [{**a.to_json(), "load": loads.get(a.id, 0), "connected": self._connections.is_connected(a.id)}
+                for a in await self._agents.all()]
+
+    async def _holder(self, handoff_id: str, agent: Agent) -> str:
+        """Whose conversation `agent` acts on: their own, or, for an admin, whoever holds it now."""
+        if agent.has_role("admin"):
+            handoff = await self._handoffs.get(handoff_id)
+            if handoff.agent_id and handoff.agent_id != agent.id:
+                return handoff.agent_id
+        return agent.id
 
     # -- shared ----------------------------------------------------------------------------------
 
     async def _candidates(self) -> list[Candidate]:
         loads = await self._handoffs.assigned_counts()
-        agents = [a for a in await self._agents.all() if a.has_role("agent")]
+        agents = [a for a in await self._agents.all() if a.active and a.has_role("agent")]
         by_idle = sorted(agents, key=lambda a: a.presence_since or dt.datetime.min.replace(tzinfo=dt.UTC))
         return [_candidate(a, loads.get(a.id, 0), by_idle.index(a)) for a in agents]
 

@@ -13,6 +13,7 @@ from bot.actions import ActionServices, build_actions
 from embeddings import BatchingEncoder, SentenceTransformerEncoder, TextEncoder, limit_model_threads, model_executor
 from faqbot.agents import AgentStore, WeakPassword
 from faqbot.agents.canned import CannedReplyStore
+from faqbot.audit import AuditLog
 from faqbot.chat import ChatService
 from faqbot.conversation_cap import ConversationCap
 from faqbot.conversations import ConversationStore, EventHub
@@ -68,6 +69,7 @@ class Services:
     limiter: RateLimiter
     customer_data: CustomerData
     cap: ConversationCap
+    audit: AuditLog  # who changed what: `services.audit.record(actor, action, (type, id, name), details)`
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
@@ -124,7 +126,8 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     return Services(core, hub=hub, rasa=rasa, chat=chat, desk=desk, canned=CannedReplyStore(core.engine),
                     actions=executor, limiter=limiter, customer_data=customer_data,
                     cap=ConversationCap(core.conversations, core.handoffs, messenger, desk,
-                                        settings.max_conversation_messages))
+                                        settings.max_conversation_messages),
+                    audit=AuditLog(core.engine))
 
 
 async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:
