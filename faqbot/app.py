@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from embeddings import TextEncoder
-from faqbot.api import actions, agent, audit, customer, history, kb, pages, privacy, team, widget
+from faqbot.api import actions, agent, audit, customer, docs, history, kb, pages, privacy, team, widget
 from faqbot.api.errors import install_error_handlers
 from faqbot.api.rate_limits import PerAddressLimits
 from faqbot.customer_data import CustomerData
@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
         description="Customer-service assistant: Rasa bot, knowledge base and human handoff.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,   # served by faqbot.api.docs from the service's own copy of Swagger UI (works offline)
+        redoc_url=None,  # ReDoc would load from a CDN
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     app.include_router(privacy.router)
     app.include_router(actions.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
 

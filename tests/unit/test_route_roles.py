@@ -46,8 +46,7 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/agent"): PUBLIC, ("GET", "/editor"): PUBLIC, ("GET", "/kb"): PUBLIC, ("GET", "/analytics"): PUBLIC,
     ("GET", "/admin"): PUBLIC, ("GET", "/widget.js"): PUBLIC, ("GET", "/healthz"): PUBLIC,
     ("MOUNT", "/static"): PUBLIC,
-    ("GET", "/openapi.json"): PUBLIC, ("GET", "/docs"): PUBLIC, ("GET", "/docs/oauth2-redirect"): PUBLIC,
-    ("GET", "/redoc"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC, ("GET", "/docs"): PUBLIC,
     # customers
     ("POST", "/api/conversations"): PUBLIC,
     ("GET", "/api/widget/topics"): PUBLIC,
