@@ -40,7 +40,7 @@ def test_deactivating_ends_every_session_and_console_at_once_and_blocks_login(cl
     for headers in (sam_headers, other_session):
         assert client.get("/api/agent/me", headers=headers).status_code == 401
     refused = client.post("/api/agent/login", json={"username": "sam", "password": "sam-secret-pw"})
-    assert refused.status_code == 401 and "deactivated" in refused.json()["error"]["message"]
+    assert refused.status_code == 403 and error_code(refused) == "account_deactivated"
     listed = {a["username"]: a for a in client.get("/api/agent/agents", headers=admin).json()["accounts"]}
     assert listed["sam"]["active"] is False and listed["sam"]["sessions"] == 0
     assert "sam" not in {a["username"] for a in client.get("/api/agent/team", headers=admin).json()["agents"]}
