@@ -31,5 +31,8 @@ def test_the_api_docs_render_the_operations_offline(live, browser, artifacts):
     page.locator(".opblock-tag", has_text="team").first.scroll_into_view_if_needed()
     page.wait_for_load_state("networkidle")
     page.screenshot(path=artifacts / "docs-offline-desktop.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=artifacts / "docs-offline-390.png")
     assert elsewhere == [] and violations == []
     page.close()
