@@ -206,9 +206,9 @@ SESSION_CHECK_SECONDS = 5.0
 
 @contextlib.asynccontextmanager
 async def _session_watched(websocket: WebSocket, agent: Agent, token: str) -> AsyncIterator[None]:
-    """While a console is open its session counts as used; when the session ends, the socket closes (4401):
-    at once when this process ends it (deactivation, a password reset, logout), else within
-    SESSION_CHECK_SECONDS."""
+    """While a console is open its session counts as used; when the session ends, the socket closes (4401), and
+    when the account loses the roles that watch conversations, too (4403): at once when this process makes the
+    change (deactivation, a password reset, logout, a role change), else within SESSION_CHECK_SECONDS."""
     services = websocket_services(websocket)
     agents = services.core.agents
     handler = asyncio.current_task()
@@ -220,12 +220,17 @@ async def _session_watched(websocket: WebSocket, agent: Agent, token: str) -> As
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(SESSION_CHECK_SECONDS):
                     await ended.get()
+            code, reason = 0, ""
             try:
-                await agents.agent_for_token(token)
+                now = await agents.agent_for_token(token)
+                if not now.has_role("agent", "supervisor"):  # its roles changed while the console was open
+                    code, reason = 4403, "this account no longer watches conversations"
             except AuthenticationFailed:
+                code, reason = 4401, "the session has ended; log in again"
+            if code:
                 ended_by_us = True
                 with contextlib.suppress(Exception):
-                    await websocket.close(code=4401, reason="the session has ended; log in again")
+                    await websocket.close(code=code, reason=reason)
                 if handler is not None:
                     handler.cancel()  # stop sending on the closed socket
                 return

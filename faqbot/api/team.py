@@ -229,6 +229,7 @@ async def update_agent(agent_id: str, body: AccountProfile, agent: AdminAgent, s
                                     {"roles": diff.pop("roles")})
         if not updated.has_role("agent") and before.has_role("agent"):
             await services.desk.set_presence(updated, Presence.OFFLINE)  # no longer takes conversations
+        _sessions_ended(services, agent_id)  # open consoles re-check what the account may watch
     if diff:
         await services.audit.record(agent, "account.update", ("account", agent_id, updated.username), diff)
     await services.desk.dispatch()

@@ -155,3 +155,18 @@ def test_the_audit_log_records_account_changes_and_filters_and_pages(client):
     filters = client.get("/api/audit/filters", headers=admin).json()
     assert {"account.roles", "kb.publish"} <= {a["action"] for a in filters["actions"]}
     assert filters["actors"] == [{"id": me["id"], "name": me["display_name"]}]
+
+
+def test_losing_the_console_roles_closes_an_open_console_at_once(client):
+    admin = login(client)
+    sam = make(client, admin, "sam")
+    token = login(client, "sam", "sam-secret-pw")["Authorization"].split()[1]
+    with client.websocket_connect(f"/api/agent/events?token={token}") as console:
+        started = time.monotonic()
+        changed = client.patch(f"/api/agent/agents/{sam['id']}", json={"roles": ["editor"]}, headers=admin)
+        assert changed.json()["agent"]["roles"] == ["editor"]
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                console.receive_json()
+        assert closed.value.code == 4403 and time.monotonic() - started < 3
+    assert client.get("/api/agent/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200  # still an editor
