@@ -33,7 +33,7 @@ def test_an_admin_deactivates_an_agent_who_is_logged_out_and_cannot_log_in_again
     admin.click("#save-account")
     row = admin.locator(f"tr[data-username='{username}']")
     expect(row).to_contain_text("Dana Lee")
-    expect(row).to_contain_text("shipping, refunds")
+    expect(row).to_contain_text("refunds, shipping")  # stored sorted
 
     agent = browser.new_context(viewport=PHONE).new_page()
     sign_in(agent, live.web_url, username, password)
@@ -81,6 +81,8 @@ def test_team_and_audit_sections_at_desktop_and_phone(live, browser, artifacts):
         sign_in(page, live.web_url, *AGENT)
         page.goto(live.web_url + "/app/team")
         expect(page.locator(f"tr[data-username='{name}']")).to_contain_text("Supervisor")
+        expect(page.locator(".bo-nav a[data-section=team]")).to_be_in_viewport()  # every section in view on phones
+        expect(page.locator(".bo-nav a[data-section=audit]")).to_be_in_viewport()
         assert no_horizontal_overflow(page)
         assert axe_violations(page) == []
         page.screenshot(path=artifacts / f"team-people-{size}.png", full_page=True)
@@ -100,4 +102,35 @@ def test_team_and_audit_sections_at_desktop_and_phone(live, browser, artifacts):
             "roles: agent, supervisor → supervisor")
         assert no_horizontal_overflow(page) and axe_violations(page) == []
         page.screenshot(path=artifacts / f"audit-{size}.png", full_page=True)
+        page.select_option(".bo-top .bo-locale", "zh-Hant")
+        page.goto(live.web_url + "/app/team")
+        expect(page.locator("#tab-people")).to_have_text("成員")
+        expect(page.locator(f"tr[data-username='{name}']")).to_contain_text("主管")
+        assert no_horizontal_overflow(page)
+        page.screenshot(path=artifacts / f"team-people-zh-Hant-{size}.png", full_page=True)
+        page.evaluate("localStorage.removeItem('faqbot.backofficeLocale')")
         page.context.close()
+
+
+def test_the_inbox_on_a_phone_shows_one_pane_at_a_time_without_overflowing(live, browser, artifacts):
+    from tests.live import Customer
+
+    marker = f"Phone {uuid.uuid4().hex[:6]}"
+    Customer(live.web_url).say(f"{marker}: I want to speak to a person")
+    page = browser.new_context(viewport=PHONE).new_page()
+    sign_in(page, live.web_url, *AGENT)
+    page.goto(live.web_url + "/app/inbox")
+    item = page.locator(".item", has_text=marker)
+    expect(item).to_be_visible()
+    assert no_horizontal_overflow(page)
+    page.screenshot(path=artifacts / "inbox-queue-390.png")
+    item.click()
+    expect(page.locator("#transcript")).to_contain_text(marker)
+    expect(page.locator("#queue")).to_be_hidden()
+    assert no_horizontal_overflow(page)
+    assert axe_violations(page) == []
+    page.screenshot(path=artifacts / "inbox-conversation-390.png")
+    page.click("#back-to-queue")
+    expect(page.locator("#queue")).to_be_visible()
+    expect(page.locator("#transcript")).to_have_count(0)
+    page.context.close()
