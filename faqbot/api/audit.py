@@ -73,7 +73,7 @@ async def audit_log(
         raise ServiceError("until: must not be before since", code="invalid_request", status_code=422)
     page = await services.audit.page(
         actor_id=actor, action=action, since=_day_start(since) if since else None,
-        until=_day_start(until) + dt.timedelta(days=1) if until else None, target_id=target,
+        until=_day_start(until) + dt.timedelta(days=1) if until and until < dt.date.max else None, target_id=target,
         offset=offset, limit=limit)
     return AuditPageOut(entries=[e.to_json() for e in page.entries], total=page.total, offset=page.offset,
                         limit=page.limit)

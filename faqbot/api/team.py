@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/agent", tags=["team"])
 
 RoleName = Literal["agent", "editor", "supervisor", "admin"]
 Language = Literal["en", "zh"]
-Skill = Annotated[str, Field(min_length=1, max_length=64)]
+Skill = Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]
 
 # who uses the console's shared pieces (the team for transfers, canned replies)
 ConsoleUser = Annotated[Agent, require_roles("agent", "supervisor", action="use the agent console")]
@@ -46,11 +46,12 @@ class OwnPreferences(StrictRequest):
     """What an account may change about itself (routing and capacity are the administrator's)."""
 
     auto_assign: bool | None = Field(default=None, description="receive conversations without claiming them")
-    display_name: str | None = Field(default=None, min_length=1, max_length=128)
+    display_name: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"\S")
 
 
 class AccountProfile(StrictRequest):
-    display_name: str | None = Field(default=None, min_length=1, max_length=128)
+    display_name: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"\S",
+                                     description="not blank")
     roles: list[RoleName] | None = Field(default=None, min_length=1, max_length=4,
                                          description="an account may hold several roles")
     skills: list[Skill] | None = Field(default=None, max_length=50, description="categories they handle; empty: any")

@@ -67,7 +67,8 @@ def test_account_edits_name_the_bad_field_and_save_nothing(client):
     sam = make(client, admin, "sam", skills=["shipping"], languages=["en"], max_concurrent=2)
     for body, field in [({"roles": ["agent", "owner"]}, "roles.1"), ({"roles": []}, "roles"),
                         ({"languages": ["fr"]}, "languages.0"), ({"max_concurrent": 0}, "max_concurrent"),
-                        ({"max_concurrent": 3, "skills": [""]}, "skills.0")]:
+                        ({"max_concurrent": 3, "skills": [""]}, "skills.0"), ({"display_name": "   "}, "display_name"),
+                        ({"roles": ["agent"], "nickname": "x"}, "nickname")]:
         response = client.patch(f"/api/agent/agents/{sam['id']}", json=body, headers=admin)
         assert response.status_code == 422 and field in response.json()["error"]["message"], (body, response.text)
     after = next(a for a in client.get("/api/agent/agents", headers=admin).json()["accounts"] if a["id"] == sam["id"])
@@ -148,6 +149,8 @@ def test_the_audit_log_records_account_changes_and_filters_and_pages(client):
     assert client.get("/api/audit", params={"actor": sam["id"]}, headers=admin).json()["total"] == 0
     assert client.get("/api/audit", params={"since": "2000-01-01", "until": "2000-01-02"},
                       headers=admin).json()["total"] == 0
+    assert client.get("/api/audit", params={"since": "0001-01-01", "until": "9999-12-31"},
+                      headers=admin).json()["total"] == 5  # the ends of the calendar, no overflow
     bad = client.get("/api/audit", params={"since": "yesterday"}, headers=admin)
     assert bad.status_code == 422 and "since" in bad.json()["error"]["message"]
     backwards = client.get("/api/audit", params={"since": "2026-01-02", "until": "2026-01-01"}, headers=admin)
