@@ -97,7 +97,7 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
     await knowledge.reload()
     agents = AgentStore(engine, settings.agent_session_hours, settings.agent_idle_minutes)
     if settings.bootstrap_agent:
-        await _ensure_bootstrap_agent(agents, settings.bootstrap_agent)
+        await _ensure_bootstrap_agent(agents, settings.bootstrap_agent, AuditLog(engine))
     return Core(settings, engine, knowledge, HandoffService(HandoffStore(engine)), agents,
                 ConversationStore(engine), models)
 
@@ -130,14 +130,16 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
                     audit=AuditLog(core.engine))
 
 
-async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:
+async def _ensure_bootstrap_agent(agents: AgentStore, spec: str, audit: AuditLog) -> None:
     username, _, password = spec.partition(":")
     if not username or not password:
         raise ValueError("FAQBOT_BOOTSTRAP_AGENT must look like 'username:password'")
     if await agents.by_username(username) is None:
         try:
-            await agents.create(username, password, display_name=username.capitalize(), roles=["admin"])
+            created = await agents.create(username, password, display_name=username.capitalize(), roles=["admin"])
         except WeakPassword as exc:
             raise ValueError(f"FAQBOT_BOOTSTRAP_AGENT: {exc}") from exc
+        await audit.record(None, "account.create", ("account", created.id, created.username),
+                           {"roles": ["admin"], "via": "FAQBOT_BOOTSTRAP_AGENT"})
         log.warning("created the bootstrap admin account '%s' (FAQBOT_BOOTSTRAP_AGENT): for local development; "
                     "unset it in production", username)

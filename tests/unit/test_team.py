@@ -136,28 +136,31 @@ def test_the_audit_log_records_account_changes_and_filters_and_pages(client):
                headers=admin)
     log = client.get("/api/audit", headers=admin).json()
     assert [e["action"] for e in log["entries"]] == ["account.password_reset", "account.deactivate",
-                                                     "account.update", "account.roles", "account.create"]
+                                                     "account.update", "account.roles", "account.create",
+                                                     "account.create"]
+    bootstrap = log["entries"][-1]  # the bootstrap admin, made by the service itself
+    assert (bootstrap["actor_id"], bootstrap["actor_name"], bootstrap["target_name"]) == (None, "system", "alice")
     roles = log["entries"][3]
     assert (roles["actor_id"], roles["actor_name"], roles["target_name"]) == (me["id"], me["display_name"], "sam")
     assert roles["details"] == {"roles": {"from": ["agent"], "to": ["agent", "editor"]}}
     assert log["entries"][2]["details"] == {"max_concurrent": {"from": 3, "to": 5}}
     assert "tempo-rary-42" not in str(log)  # no password is recorded
     page = client.get("/api/audit", params={"limit": 2, "offset": 2}, headers=admin).json()
-    assert (page["total"], [e["action"] for e in page["entries"]]) == (5, ["account.update", "account.roles"])
+    assert (page["total"], [e["action"] for e in page["entries"]]) == (6, ["account.update", "account.roles"])
     assert client.get("/api/audit", params={"action": "account.roles"}, headers=admin).json()["total"] == 1
-    assert client.get("/api/audit", params={"action": "account."}, headers=admin).json()["total"] == 5
+    assert client.get("/api/audit", params={"action": "account."}, headers=admin).json()["total"] == 6
     assert client.get("/api/audit", params={"actor": sam["id"]}, headers=admin).json()["total"] == 0
     assert client.get("/api/audit", params={"since": "2000-01-01", "until": "2000-01-02"},
                       headers=admin).json()["total"] == 0
     assert client.get("/api/audit", params={"since": "0001-01-01", "until": "9999-12-31"},
-                      headers=admin).json()["total"] == 5  # the ends of the calendar, no overflow
+                      headers=admin).json()["total"] == 6  # the ends of the calendar, no overflow
     bad = client.get("/api/audit", params={"since": "yesterday"}, headers=admin)
     assert bad.status_code == 422 and "since" in bad.json()["error"]["message"]
     backwards = client.get("/api/audit", params={"since": "2026-01-02", "until": "2026-01-01"}, headers=admin)
     assert backwards.status_code == 422 and "until" in backwards.json()["error"]["message"]
     filters = client.get("/api/audit/filters", headers=admin).json()
     assert {"account.roles", "kb.publish"} <= {a["action"] for a in filters["actions"]}
-    assert filters["actors"] == [{"id": me["id"], "name": me["display_name"]}]
+    assert filters["actors"] == [{"id": me["id"], "name": me["display_name"]}, {"id": None, "name": "system"}]
 
 
 def test_losing_the_console_roles_closes_an_open_console_at_once(client):
