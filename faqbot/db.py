@@ -30,6 +30,7 @@ ALL_METADATA: tuple[MetaData, ...] = (kb_tables.metadata, handoff_tables.metadat
                                       agent_tables.metadata, canned_tables.metadata, kb_vector_tables.metadata)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x66617162  # PostgreSQL advisory lock key ("faqb"): one process upgrades, the others wait
+START_LOCK = 0x66617163  # one process at a time imports the articles folder and creates the bootstrap account
 
 
 class OneWriterAtATime(AsyncEngine):
@@ -97,6 +98,22 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
         if engine.dialect.name == "postgresql":
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+
+
+@contextlib.asynccontextmanager
+async def exclusive(engine: AsyncEngine, key: int) -> AsyncIterator[None]:
+    """One process at a time (a PostgreSQL session advisory lock; SQLite: one process anyway)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        await conn.commit()
+        try:
+            yield
+        finally:
+            await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            await conn.commit()
 
 
 async def schema_drift(engine: AsyncEngine) -> list:

@@ -18,7 +18,7 @@ from faqbot.conversation_cap import ConversationCap
 from faqbot.conversations import ConversationStore, EventHub
 from faqbot.conversations.hub import KB_TOPIC
 from faqbot.customer_data import CustomerData, RasaTrackerStore
-from faqbot.db import make_engine, migrate
+from faqbot.db import START_LOCK, exclusive, make_engine, migrate
 from faqbot.fleet import (
     Fleet,
     Leadership,
@@ -112,12 +112,13 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
         policy=AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh),
         out_of_scope=read_out_of_scope(settings.out_of_scope_file) if settings.calibrate else None,
     )
-    if settings.kb_dir.is_dir():
-        await knowledge.import_folder(settings.kb_dir)
-    await knowledge.reload()
     agents = AgentStore(engine, settings.agent_session_hours, settings.agent_idle_minutes)
-    if settings.bootstrap_agent:
-        await _ensure_bootstrap_agent(agents, settings.bootstrap_agent)
+    async with exclusive(engine, START_LOCK):  # processes starting together take turns (PostgreSQL)
+        if settings.kb_dir.is_dir():
+            await knowledge.import_folder(settings.kb_dir)
+        if settings.bootstrap_agent:
+            await _ensure_bootstrap_agent(agents, settings.bootstrap_agent)
+    await knowledge.reload()
     return Core(settings, engine, knowledge, HandoffService(HandoffStore(engine)), agents,
                 ConversationStore(engine), models)
 
@@ -137,7 +138,7 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
         presence = RedisPresence(fleet, settings.presence_ttl_seconds)
         await presence.start()
         marks, leader = RedisMarks(fleet), RedisLeadership(fleet, ttl_seconds=max(5.0, 3 * settings.sweep_seconds))
-        turn_locks = RedisTurnLocks(fleet, timeout_seconds=max(60.0, 3 * settings.rasa_timeout_seconds))
+        turn_locks = RedisTurnLocks(fleet)
     else:
         hub, presence, marks, leader, turn_locks = (EventHub(), LocalPresence(), LocalMarks(), LocalLeadership(),
                                                     LocalTurnLocks())

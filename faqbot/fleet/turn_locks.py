@@ -1,13 +1,15 @@
 """One turn at a time per conversation across processes: a Redis lock per conversation.
 
 Within a process the local lock queues turns first, so only one task per process polls Redis. The lock
-expires on its own (a process killed mid-turn does not block the conversation for longer than
-`timeout_seconds`). If Redis cannot be reached the turn goes ahead under the local lock alone (logged):
-a customer's message is never refused because the lock service is restarting.
+expires on its own unless renewed: the holder renews it every third of `timeout_seconds` while the turn
+runs, so a process killed mid-turn blocks the conversation for at most `timeout_seconds`. If Redis cannot
+be reached the turn goes ahead under the local lock alone (logged): a customer's message is never refused
+because the lock service is restarting.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -21,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class RedisTurnLocks:
-    def __init__(self, fleet: Fleet, timeout_seconds: float = 60.0, wait_seconds: float = 60.0) -> None:
+    def __init__(self, fleet: Fleet, timeout_seconds: float = 10.0, wait_seconds: float = 90.0) -> None:
         self._fleet = fleet
         self._local = LocalTurnLocks()
         self._timeout = timeout_seconds
@@ -43,9 +45,22 @@ class RedisTurnLocks:
                 if not held:
                     raise TimeoutError(f"conversation {conversation_id} stayed busy for {self._wait:.0f} s")
                 self.acquired += 1
+            renewal = asyncio.create_task(self._renew(lock)) if held else None
             try:
                 yield
             finally:
+                if renewal is not None:
+                    renewal.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await renewal
                 if held:
                     with contextlib.suppress(LockError, *REDIS_DOWN):
                         await lock.release()
+
+    async def _renew(self, lock) -> None:
+        while True:
+            await asyncio.sleep(self._timeout / 3)
+            try:
+                await lock.reacquire()
+            except (LockError, *REDIS_DOWN) as exc:
+                log.warning("could not renew a turn lock: %s", exc)

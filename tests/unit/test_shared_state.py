@@ -232,3 +232,22 @@ async def test_a_fresh_process_leaves_other_processes_agents_alone_and_a_killed_
             assert (await handoffs.get(handoff.id)).status is HandoffStatus.QUEUED
         finally:
             await engine.dispose()
+
+
+async def test_a_turn_longer_than_the_lock_s_ttl_keeps_it_renewed(two_processes):
+    first, second = RedisTurnLocks(two_processes[0], timeout_seconds=0.3), RedisTurnLocks(two_processes[1])
+    events: list[str] = []
+
+    async def long_turn() -> None:
+        async with first.hold("c1"):
+            events.append("first in")
+            await asyncio.sleep(1.0)  # three times the lock's TTL
+            events.append("first out")
+
+    async def next_turn() -> None:
+        await asyncio.sleep(0.1)
+        async with second.hold("c1"):
+            events.append("second in")
+
+    await asyncio.gather(long_turn(), next_turn())
+    assert events == ["first in", "first out", "second in"]
