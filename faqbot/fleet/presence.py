@@ -7,6 +7,10 @@ entries that stop being refreshed: once expired, `lost()` (called by the sweep, 
 agent, who then gets the grace period as if the console had closed — or nothing at all, if their console
 already reconnected to another process. Clocks of the processes are assumed in sync (NTP) to well within
 the TTL.
+
+While Redis cannot be reached, every call answers from this process's own knowledge (its connection
+counts; nothing lost; no marks) and logs it, so consoles and agents' replies keep working; the heartbeat
+puts this process's entries back once Redis is there again.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import contextlib
 import logging
 import time
 
-from faqbot.fleet.redis import Fleet
+from faqbot.fleet.redis import REDIS_DOWN, Fleet
 from handoff.desk.state import ConnectionCounter
 
 log = logging.getLogger(__name__)
@@ -33,12 +37,20 @@ class RedisPresence:
         self._index = fleet.key("conn-agents")
         self._away = fleet.key("away-by-disconnect")
         self._heartbeat: asyncio.Task | None = None
+        self._outage = _Outage()
 
     def _key(self, agent_id: str) -> str:
         return self._fleet.key("conn", agent_id)
 
     async def connected(self, agent_id: str) -> bool:
-        self._local.connected(agent_id)
+        first_here = self._local.connected(agent_id)
+        try:
+            return await self._connected(agent_id)
+        except REDIS_DOWN as exc:
+            self._outage.note(exc)
+            return first_here
+
+    async def _connected(self, agent_id: str) -> bool:
         now = time.time()
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.zremrangebyscore(self._key(agent_id), "-inf", now)
@@ -51,6 +63,13 @@ class RedisPresence:
     async def disconnected(self, agent_id: str) -> bool:
         if not self._local.disconnected(agent_id):
             return False
+        try:
+            return await self._disconnected(agent_id)
+        except REDIS_DOWN as exc:
+            self._outage.note(exc)
+            return True
+
+    async def _disconnected(self, agent_id: str) -> bool:
         now = time.time()
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.zrem(self._key(agent_id), self._fleet.process_id)
@@ -59,9 +78,20 @@ class RedisPresence:
         return elsewhere == 0
 
     async def is_connected(self, agent_id: str) -> bool:
-        return await self._redis.zcount(self._key(agent_id), time.time(), "+inf") > 0
+        try:
+            return await self._redis.zcount(self._key(agent_id), time.time(), "+inf") > 0
+        except REDIS_DOWN as exc:
+            self._outage.note(exc)
+            return self._local.is_connected(agent_id)
 
     async def lost(self) -> list[str]:
+        try:
+            return await self._lost()
+        except REDIS_DOWN as exc:
+            self._outage.note(exc)
+            return []
+
+    async def _lost(self) -> list[str]:
         lost = []
         now = time.time()
         for raw in await self._redis.smembers(self._index):
@@ -78,10 +108,17 @@ class RedisPresence:
         return lost
 
     async def mark_away_by_disconnect(self, agent_id: str) -> None:
-        await self._redis.sadd(self._away, agent_id)
+        try:
+            await self._redis.sadd(self._away, agent_id)
+        except REDIS_DOWN as exc:
+            self._outage.note(exc)
 
     async def clear_away_by_disconnect(self, agent_id: str) -> bool:
-        return bool(await self._redis.srem(self._away, agent_id))
+        try:
+            return bool(await self._redis.srem(self._away, agent_id))
+        except REDIS_DOWN as exc:
+            self._outage.note(exc)
+            return False
 
     # -- heartbeat -------------------------------------------------------------------------------
 
@@ -123,14 +160,31 @@ class RedisMarks:
     def __init__(self, fleet: Fleet) -> None:
         self._fleet = fleet
         self._redis = fleet.redis
+        self._outage = _Outage()
 
     async def flag_breach(self, handoff_id: str) -> bool:
         return bool(await self._redis.set(self._fleet.key("breach", handoff_id), 1, nx=True,
                                           ex=self.BREACH_TTL_SECONDS))
 
     async def clear_breach(self, handoff_id: str) -> None:
-        await self._redis.delete(self._fleet.key("breach", handoff_id))
+        try:
+            await self._redis.delete(self._fleet.key("breach", handoff_id))
+        except REDIS_DOWN as exc:
+            self._outage.note(exc)
 
     async def queue_update_due(self, interval_seconds: float) -> bool:
         return bool(await self._redis.set(self._fleet.key("queue-update"), 1, nx=True,
                                           px=max(1, int(interval_seconds * 1000))))
+
+
+class _Outage:
+    """Logs a Redis outage at most every few seconds."""
+
+    def __init__(self) -> None:
+        self._last_warning = 0.0
+
+    def note(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        if now - self._last_warning > 5:
+            self._last_warning = now
+            log.warning("presence: Redis unavailable (%s); answering from this process's connections", exc)

@@ -1,6 +1,7 @@
 """Two service processes sharing PostgreSQL and Redis (FAQBOT_DATABASE_URL, FAQBOT_REDIS_URL), one Rasa:
 a customer on one process and the agent on the other, live both ways; a publish on one process answered
-by the other within 2 s; one process killed with SIGKILL in the middle of a handoff.
+by the other within 2 s; Redis restarted (losing every key) in the middle of a handoff; one process killed
+with SIGKILL in the middle of a handoff, then started again.
 
 Each process has its own data folder (its own index files: no shared disk). The processes are reached on
 their own ports here; in the deployed layout nginx spreads clients over them (the `ops` tests).
@@ -11,8 +12,11 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
+import socket
+import subprocess
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,7 +25,7 @@ from faqbot.conversations import AGENTS_ONLY
 from faqbot.launcher import Stack, free_port, with_secrets
 from faqbot.settings import Settings
 from tests.live import AGENT, TEST_LIMITS, AgentClient, Customer, trained_model
-from tests.servers import REDIS_URL, delete_redis_keys, postgres_database, redis_prefix
+from tests.servers import postgres_database, redis_prefix
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -29,17 +33,56 @@ GRACE_SECONDS = 4.0
 PRESENCE_TTL_SECONDS = 3.0
 
 
+class PrivateRedis:
+    """A redis-server of our own on a free port (the shared one is never restarted), without persistence:
+    a restart loses every key, the worst case."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port()
+        self.folder = folder
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
-    """Processes `a` and `b` (b also runs Rasa, whose action calls go to b)."""
+    """Processes `a` and `b` (b also runs Rasa, whose action calls go to b), on a private Redis."""
     root = tmp_path_factory.mktemp("fleet")
+    redis = PrivateRedis(root / "redis")
+    redis.start()
     prefix = redis_prefix()
     database = postgres_database()
     loop = asyncio.new_event_loop()
     url = loop.run_until_complete(database.__aenter__())
     settings_b = with_secrets(Settings(
         data_dir=root / "b", port=free_port(), bootstrap_agent=":".join(AGENT), action_token=secrets.token_urlsafe(16),
-        database_url=url, redis_url=REDIS_URL, redis_prefix=prefix, kb_poll_seconds=600.0,  # no polling
+        database_url=url, redis_url=redis.url, redis_prefix=prefix, kb_poll_seconds=600.0,  # no polling
         agent_grace_seconds=GRACE_SECONDS, presence_ttl_seconds=PRESENCE_TTL_SECONDS, sweep_seconds=0.3,
         **TEST_LIMITS))
     settings_a = replace(settings_b, data_dir=root / "a", port=free_port())
@@ -52,12 +95,12 @@ def fleet(tmp_path_factory):
         a.wait_web()
         b.wait_web()
         b.wait_rasa()
-        yield {"a": a, "b": b}
+        yield {"a": a, "b": b, "redis": redis}
     finally:
         a.stop()
         b.stop()
+        redis.stop()
         loop.run_until_complete(database.__aexit__(None, None, None))
-        loop.run_until_complete(delete_redis_keys(REDIS_URL, prefix))
         loop.close()
 
 
@@ -153,6 +196,46 @@ async def test_a_publish_on_one_process_is_answered_by_the_other_within_two_seco
     print(f"\npublish on a -> b's retriever: {reloaded * 1000:.0f} ms; answered on b after {answered:.2f} s")
 
 
+async def test_redis_restarted_mid_handoff_loses_nothing_and_everyone_carries_on(fleet):
+    a, b = fleet["a"].web_url, fleet["b"].web_url
+    agent = AgentClient(b)
+    customer = Customer(a)
+    customer.say("hello")
+    async with agent.console() as console:
+        await console.wait_for(lambda e: e.get("type") == "presence" and e["presence"] == "online")
+        handoff_id = customer.say("I want to talk to a person")["handoff"]["id"]
+        agent.post(f"/api/agent/handoffs/{handoff_id}/claim")
+        async with customer.feed(after=0) as widget, agent.conversation(handoff_id) as desk_view:
+            customer.say("before the Redis restart")
+            await desk_view.wait_message(lambda m: m["text"] == "before the Redis restart")
+
+            fleet["redis"].stop()
+            customer.say("while Redis is down")  # on a: stored, answered; only the live doorbell is missing
+            agent.post(f"/api/agent/handoffs/{handoff_id}/messages", json={"text": "reply while Redis is down"})
+            await asyncio.sleep(1.0)
+            fleet["redis"].start()  # empty: presence entries, the leader key, the marks are gone
+
+            # the processes reconnect and the streams re-read what they missed from the database
+            await desk_view.wait_message(lambda m: m["text"] == "while Redis is down", timeout=15)
+            await widget.wait_message(lambda m: m["text"] == "reply while Redis is down", timeout=15)
+            customer.say("after the Redis restart")
+            await desk_view.wait_message(lambda m: m["text"] == "after the Redis restart")
+            agent.post(f"/api/agent/handoffs/{handoff_id}/messages", json={"text": "reply after the restart"})
+            await widget.wait_message(lambda m: m["text"] == "reply after the restart")
+
+            # heartbeats put the agent's console back: past the TTL and some sweeps she is still online
+            await asyncio.sleep(PRESENCE_TTL_SECONDS + 1.5)
+            assert presence_of(agent) == "online"
+            assert agent.detail(handoff_id)["handoff"]["agent_id"] == agent.me["id"]
+
+        assert_once_in_order(widget.messages())
+        assert_once_in_order(desk_view.messages())
+        visible = [m["seq"] for m in customer.history()]
+        assert [m["seq"] for m in widget.messages()] == visible  # every message, once, in order
+        seen_by_agent = [m["seq"] for m in desk_view.messages()]
+        assert seen_by_agent == list(range(1, seen_by_agent[-1] + 1))  # agents see every message
+
+
 async def test_a_process_killed_mid_handoff_loses_nothing_and_sets_no_agent_offline(fleet):
     a, b = fleet["a"].web_url, fleet["b"].web_url
     agent = AgentClient(a)  # everything starts on a: the agent's console and the customer
@@ -193,8 +276,17 @@ async def test_a_process_killed_mid_handoff_loses_nothing_and_sets_no_agent_offl
         assert presence_of(agent_b) == "online"
         assert agent_b.detail(handoff_id)["handoff"]["agent_id"] == agent_b.me["id"]
 
+        # a starts again: a fresh process does not judge the consoles open on b
+        fleet["a"].start_web()
+        await asyncio.to_thread(fleet["a"].wait_web)  # the sockets' event loop keeps running meanwhile
+        await asyncio.sleep(1.0)
+        assert presence_of(agent_b) == "online"
+        customer_a = via(customer, a)
+        customer_a.say("back on a")
+        await desk_view.wait_message(lambda m: m["text"] == "back on a")
+
     texts = [m["text"] for m in customer_b.history()]
     for text in [*(f"before the crash {i}" for i in range(3)), "reply before the crash", "after the crash",
-                 "reply after the crash"]:
+                 "reply after the crash", "back on a"]:
         assert texts.count(text) == 1, text
     assert_once_in_order(customer_b.history())
