@@ -12,62 +12,20 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
-import socket
-import subprocess
 import time
-from dataclasses import replace
-from pathlib import Path
 
 import httpx
 import pytest
 
 from faqbot.conversations import AGENTS_ONLY
-from faqbot.launcher import Stack, free_port, with_secrets
-from faqbot.settings import Settings
-from tests.live import AGENT, TEST_LIMITS, AgentClient, Customer, trained_model
+from tests.fleet_stack import PrivateRedis, running_fleet
+from tests.live import AgentClient, Customer
 from tests.servers import postgres_database, redis_prefix
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 GRACE_SECONDS = 4.0
 PRESENCE_TTL_SECONDS = 3.0
-
-
-class PrivateRedis:
-    """A redis-server of our own on a free port (the shared one is never restarted), without persistence:
-    a restart loses every key, the worst case."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.folder = folder
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self.process = None
 
 
 @pytest.fixture(scope="module")
@@ -80,25 +38,12 @@ def fleet(tmp_path_factory):
     database = postgres_database()
     loop = asyncio.new_event_loop()
     url = loop.run_until_complete(database.__aenter__())
-    settings_b = with_secrets(Settings(
-        data_dir=root / "b", port=free_port(), bootstrap_agent=":".join(AGENT), action_token=secrets.token_urlsafe(16),
-        database_url=url, redis_url=redis.url, redis_prefix=prefix, kb_poll_seconds=600.0,  # no polling
-        agent_grace_seconds=GRACE_SECONDS, presence_ttl_seconds=PRESENCE_TTL_SECONDS, sweep_seconds=0.3,
-        **TEST_LIMITS))
-    settings_a = replace(settings_b, data_dir=root / "a", port=free_port())
-    b = Stack(settings_b, free_port(), log_dir=root / "b" / "logs")
-    a = Stack(settings_a, b.rasa_port, log_dir=root / "a" / "logs")
     try:
-        a.start_web()
-        b.start_web()  # both at once: migrations and the start-up import take turns
-        b.start_rasa(trained_model())
-        a.wait_web()
-        b.wait_web()
-        b.wait_rasa()
-        yield {"a": a, "b": b, "redis": redis}
+        with running_fleet(root, url, redis.url, prefix, kb_poll_seconds=600.0,  # no polling: notifications
+                           agent_grace_seconds=GRACE_SECONDS, presence_ttl_seconds=PRESENCE_TTL_SECONDS,
+                           sweep_seconds=0.3) as stacks:
+            yield {**stacks, "redis": redis}
     finally:
-        a.stop()
-        b.stop()
         redis.stop()
         loop.run_until_complete(database.__aexit__(None, None, None))
         loop.close()
