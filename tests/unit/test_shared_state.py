@@ -251,3 +251,22 @@ async def test_a_turn_longer_than_the_lock_s_ttl_keeps_it_renewed(two_processes)
 
     await asyncio.gather(long_turn(), next_turn())
     assert events == ["first in", "first out", "second in"]
+
+
+@pytest.mark.postgres
+async def test_db_upgrade_is_a_release_step_on_postgres(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    async with postgres_database("upgrade") as url:
+        env = {**os.environ, "FAQBOT_DATA_DIR": str(tmp_path), "FAQBOT_DATABASE_URL": url}
+        done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "faqbot.cli", "db", "upgrade"],
+                                       env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "up to date" in done.stdout
+        engine = make_engine(url)
+        try:
+            assert await schema_drift(engine) == []
+        finally:
+            await engine.dispose()
