@@ -5,7 +5,8 @@
 Starts the fleet of `tests/fleet_stack.py` (processes a and b, one Rasa) on a database and a redis-server of
 its own, then counts, over `--turns` customer messages of each kind sent through process a:
   - Redis commands (INFO commandstats of the private server: only this fleet uses it), by command;
-  - PostgreSQL transactions and rows written (pg_stat_database of the private database);
+  - PostgreSQL transactions (committed: writes; rolled back: SQLAlchemy's read-only connections) and rows
+    (pg_stat_database of the private database);
 with the idle background (heartbeats, leader renewals, the sweep's queries) measured over the same time
 with no traffic and subtracted. Kinds: a bot turn (through Rasa and the knowledge base) and a customer
 message during a handoff (stored, shown live to the agent on process b).
@@ -43,11 +44,13 @@ async def pg_counts(url: str) -> dict[str, int]:
     engine = create_async_engine(f"{server}/postgres")
     async with engine.connect() as conn:
         await conn.execute(text("SELECT pg_stat_clear_snapshot()"))
-        row = (await conn.execute(text("SELECT xact_commit, tup_inserted, tup_updated, tup_deleted, tup_fetched "
-                                       "FROM pg_stat_database WHERE datname = :n"), {"n": name})).one()
+        row = (await conn.execute(text(
+            "SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_fetched "
+            "FROM pg_stat_database WHERE datname = :n"), {"n": name})).one()
     await engine.dispose()
-    return dict(zip(("transactions", "rows_inserted", "rows_updated", "rows_deleted", "rows_fetched"), row,
-                    strict=True))
+    # SQLAlchemy ends read-only connections with a rollback: those are the reads
+    return dict(zip(("write_transactions", "read_transactions", "rows_inserted", "rows_updated", "rows_deleted",
+                     "rows_fetched"), row, strict=True))
 
 
 def delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:

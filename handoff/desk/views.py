@@ -98,7 +98,7 @@ class ConsoleViews:
     async def team(self) -> list[dict[str, Any]]:
         loads = await self._ctx.handoffs.assigned_counts()
         return [{**a.to_json(), "load": loads.get(a.id, 0), "connected": await self._presence.is_connected(a.id)}
-                for a in await self._ctx.agents.all() if a.role in ("agent", "admin")]
+                for a in await self._ctx.agents.all() if a.has_role("agent")]
 
 
 def _event_json(event: HandoffEvent, names: dict[str, str]) -> dict[str, Any]:

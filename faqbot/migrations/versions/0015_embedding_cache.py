@@ -1,7 +1,7 @@
 """phrasing embeddings cached in the database (every process builds its own index from them)
 
 Revision ID: embedding_cache
-Revises: session_lifetimes
+Revises: agent_roles
 Create Date: 2026-12-01 17:40:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "embedding_cache"
-down_revision = "session_lifetimes"
+down_revision = "agent_roles"
 branch_labels = None
 depends_on = None
 
