@@ -103,7 +103,8 @@ def test_team_and_audit_sections_at_desktop_and_phone(live, browser, artifacts):
         assert no_horizontal_overflow(page) and axe_violations(page) == []
         page.screenshot(path=artifacts / f"audit-{size}.png", full_page=True)
         page.select_option(".bo-top .bo-locale", "zh-Hant")
-        page.goto(live.web_url + "/app/team")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-TW")  # the choice is stored with it
+        page.click(".bo-nav a[data-section=team]")
         expect(page.locator("#tab-people")).to_have_text("成員")
         expect(page.locator(f"tr[data-username='{name}']")).to_contain_text("主管")
         assert no_horizontal_overflow(page)
