@@ -107,7 +107,7 @@ function People({ me, call }: { me: AgentAccount; call: Call }) {
                   a.languages.length ? a.languages.map((l) => l.toUpperCase()).join(" ") : t("app.team.any_language"),
                   a.auto_assign ? t("app.team.auto_assign") : ""].filter(Boolean).join(" · ")}
               </td>
-              {admin && <td class="team-actions">
+              {admin && <td><div class="team-actions">
                 <Button onClick={() => { setEditing(a); setStatus(""); }} aria-label={t("app.team.edit_who", { name: a.display_name })}>{t("app.team.edit")}</Button>
                 {a.active
                   ? a.id !== me.id && <Button variant="danger" class="deactivate" aria-label={t("app.team.deactivate_who", { name: a.display_name })}
@@ -131,7 +131,7 @@ function People({ me, call }: { me: AgentAccount; call: Call }) {
                     await call("PUT", `/api/agent/agents/${a.id}/password`, { temporary_password: password });
                     return t("app.team.password_done", { name: a.display_name });
                   })} onCancel={() => setActing(null)} />}
-              </td>}
+              </div></td>}
             </tr>
           ))}
         </tbody>
