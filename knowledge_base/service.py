@@ -23,6 +23,7 @@ from knowledge_base.language import detect_language
 from knowledge_base.retrieval import FusionWeights, HybridRetriever
 from knowledge_base.store import ArticleStore
 from knowledge_base.transfer import read_articles
+from knowledge_base.tryit import Collision, DraftRetrievers, collisions, try_question
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class KnowledgeBase:
         # None: do not calibrate (the policy's score thresholds decide); else known off-topic questions
         self._out_of_scope = list(out_of_scope) if out_of_scope is not None else None
         self._refit: asyncio.Task | None = None
+        self._drafts = DraftRetrievers(self._encoder, weights)
         self.last_reload_seconds: float | None = None
 
     @property
@@ -127,6 +129,36 @@ class KnowledgeBase:
     def published_article(self, article_id: str) -> Article | None:
         """The article as the bot currently serves it (None if not published)."""
         return self._retriever.article(article_id) if self._retriever else None
+
+    def _live(self) -> HybridRetriever:
+        if self._retriever is None:
+            raise RuntimeError("knowledge base not loaded: call reload() first")
+        return self._retriever
+
+    def encode(self, texts: Sequence[str]):
+        """Unit vectors of `texts` from the retriever's own encoder (the embeddings retrieval uses)."""
+        return self._encoder.inner.encode(list(texts)) if texts else self._encoder.encode([])
+
+    async def try_it(self, question: str, language: str | None = None, draft: Article | None = None,
+                     k: int = 5) -> Decision:
+        """What the bot would do with `question`: against what is published, or with `draft` published too."""
+        live, policy = self._live(), self._policy
+
+        def run() -> Decision:
+            retriever = self._drafts.with_draft(live, draft) if draft is not None else live
+            return try_question(retriever, policy, question, language, k)
+
+        return await anyio.to_thread.run_sync(run)
+
+    async def collisions(self, draft: Article) -> list[Collision]:
+        """Phrasings of `draft` that would retrieve another article first, were it published."""
+        live = self._live()
+        return await anyio.to_thread.run_sync(lambda: collisions(self._drafts.with_draft(live, draft), draft))
+
+    async def nearest(self, question: str, language: str | None = None, k: int = 3) -> list:
+        """The published articles nearest to `question` (hits, best first)."""
+        live = self._live()
+        return await anyio.to_thread.run_sync(lambda: live.search(question, k=k, language=language))
 
     @property
     def article_count(self) -> int:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import Field, field_validator
 
 from faqbot.agents import Agent
 from faqbot.api.deps import CurrentAgent, EditorAgent, ServicesDep
 from faqbot.api.models import MAX_SQL_INT, RequestModel
-from faqbot.errors import AccessDenied
+from faqbot.errors import InvalidMessage
+from knowledge_base import finder
 from knowledge_base.article import LANGUAGES, Article, ArticleStatus
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
@@ -57,6 +58,22 @@ class ArticleContent(RequestModel):
                        category=self.category.strip(), tags=tuple(self.tags), status=status)
 
 
+class InvalidArticleField(InvalidMessage):
+    code = "invalid_article"
+
+
+def check_category(body: ArticleContent, services) -> None:
+    """An unknown category is refused by name (the list is FAQBOT_KB_CATEGORIES)."""
+    known = services.core.settings.categories
+    if body.category.strip() not in known:
+        raise InvalidArticleField(f"category: '{body.category}' is not one of {', '.join(known)}")
+
+
+async def collision_warnings(article: Article, services) -> list[dict[str, Any]]:
+    """Phrasings of `article` that retrieve another article first (with it published), for the editor."""
+    return [c.to_json() for c in await services.core.knowledge.collisions(article)]
+
+
 class NewArticle(ArticleContent):
     id: str = Field(pattern=SLUG, description="stable slug, e.g. 'refund-timing-en'")
     status: ArticleStatus = ArticleStatus.DRAFT
@@ -71,41 +88,69 @@ class VersionedAction(RequestModel):
                                 description="the version this is based on (optional)")
 
 
+def _translations(article: Article, everything: list[Article]) -> dict[str, Any]:
+    """The other languages of the article's topic, and the languages the topic still lacks."""
+    siblings = [a for a in everything if a.group == article.group and a.id != article.id
+                and a.status is not ArticleStatus.ARCHIVED]
+    have = {article.language, *(a.language for a in siblings)}
+    return {"translations": [{"id": a.id, "language": a.language, "title": a.title, "status": a.status.value,
+                              "version": a.version} for a in siblings],
+            "missing_languages": [lang for lang in LANGUAGES if lang not in have]}
+
+
 @router.get("/articles")
 async def list_articles(
     agent: CurrentAgent, services: ServicesDep,
     status: ArticleStatus | None = None, language: str | None = None, category: str | None = None,
-    q: str | None = Query(default=None, max_length=200, description="text to look for"),
+    tag: list[str] = Query(default=[], max_length=10, description="only articles with all of these tags"),
+    group: str | None = Query(default=None, max_length=128, description="one topic's translations"),
+    q: str | None = Query(default=None, max_length=200,
+                          description="ranked search over title, phrasings and answer (works for Chinese)"),
 ) -> dict[str, Any]:
-    articles = await services.core.knowledge.store.search(status=status, language=language, category=category,
-                                                          text=q)
-    return {"articles": [a.to_json() for a in articles]}
+    if language is not None and language not in LANGUAGES:
+        raise InvalidArticleField(f"language: must be one of {', '.join(LANGUAGES)}")
+    everything = await services.core.knowledge.store.search(limit=20_000)
+    chosen = [a for a in everything
+              if (status is None or a.status is status) and (language is None or a.language == language)
+              and (category is None or a.category == category) and (group is None or a.group == group)
+              and all(t in a.tags for t in tag)]
+    ranked = finder.rank(chosen, q) if q and q.strip() else [(a, None) for a in chosen]
+    return {"articles": [{**a.to_json(), "score": score, **_translations(a, everything)} for a, score in ranked],
+            "categories": list(services.core.settings.categories), "languages": list(LANGUAGES),
+            "tags": sorted({t for a in everything for t in a.tags})}
 
 
 @router.post("/articles", status_code=201)
 async def create_article(body: NewArticle, editor: CurrentEditor, services: ServicesDep) -> dict[str, Any]:
+    check_category(body, services)
     article = await services.core.knowledge.create(body.to_article(body.id, body.status), editor.username)
-    return {"article": article.to_json()}
+    # AUDIT(lead): await services.audit.record(editor, "kb.create", article.id)  -- roles branch's recorder
+    return {"article": article.to_json(), "collisions": await collision_warnings(article, services)}
 
 
 @router.get("/articles/{article_id}")
 async def get_article(article_id: str, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
-    return {"article": (await services.core.knowledge.store.get(article_id)).to_json()}
+    article = await services.core.knowledge.store.get(article_id)
+    group = await services.core.knowledge.store.search(limit=20_000)
+    return {"article": {**article.to_json(), **_translations(article, group)}}
 
 
 @router.put("/articles/{article_id}")
 async def update_article(article_id: str, body: ArticleUpdate, editor: CurrentEditor,
                          services: ServicesDep) -> dict[str, Any]:
+    check_category(body, services)
     current = await services.core.knowledge.store.get(article_id)
     article = await services.core.knowledge.update(body.to_article(article_id, current.status), body.version,
                                                    editor.username)
-    return {"article": article.to_json()}
+    # AUDIT(lead): await services.audit.record(editor, "kb.update", article.id)  -- roles branch's recorder
+    return {"article": article.to_json(), "collisions": await collision_warnings(article, services)}
 
 
 async def _set_status(article_id: str, status: ArticleStatus, body: VersionedAction | None, editor: Agent,
                       services) -> dict[str, Any]:
     article = await services.core.knowledge.set_status(article_id, status, editor.username,
                                                        body.version if body else None)
+    # AUDIT(lead): await services.audit.record(editor, f"kb.{status.value}", article.id)  -- roles branch
     return {"article": article.to_json()}
 
 
@@ -162,6 +207,7 @@ async def restore(article_id: str, version: VersionPath, editor: CurrentEditor, 
                   body: VersionedAction | None = None) -> dict[str, Any]:
     article = await services.core.knowledge.restore(article_id, version, editor.username,
                                                     body.version if body else None)
+    # AUDIT(lead): await services.audit.record(editor, "kb.restore", article.id)  -- roles branch's recorder
     return {"article": article.to_json()}
 
 
@@ -186,3 +232,8 @@ def _lines(value: Any) -> list[str]:
     if isinstance(value, tuple | list):
         return [str(v) for v in value]
     return str(getattr(value, "value", value)).splitlines()
+
+
+from faqbot.api import kb_workbench  # noqa: E402 - its routes live under this router's prefix
+
+router.include_router(kb_workbench.router)
