@@ -57,7 +57,7 @@ export function ArticleEditor({ auth, articleId }: { auth: Auth; articleId: stri
     return String(err);
   };
 
-  const save = async (): Promise<Article | null> => {
+  const save = async (openAfterCreate = true): Promise<Article | null> => {
     setError(""); setNotice("");
     const content = cleaned(form);
     try {
@@ -68,7 +68,7 @@ export function ArticleEditor({ auth, articleId }: { auth: Auth; articleId: stri
           : await kbApi.create(auth, { ...content, id });
         setCollisions(r.collisions || []);
         setNotice(t("app.kb.saved", { version: r.article.version }));
-        navigate("/app/kb/" + encodeURIComponent(r.article.id), true);
+        if (openAfterCreate) navigate("/app/kb/" + encodeURIComponent(r.article.id), true);
         return r.article;
       }
       const r = await kbApi.update(auth, server.id, { ...content, version: server.version });
@@ -90,10 +90,11 @@ export function ArticleEditor({ auth, articleId }: { auth: Auth; articleId: stri
 
   const act = async (action: "publish" | "unpublish" | "archive") => {
     let current = server;
-    if (dirty) current = await save();
+    if (dirty) current = await save(false);
     if (!current) return;
     try {
       const r = await kbApi.setStatus(auth, current.id, action, current.version);
+      if (!server) { navigate("/app/kb/" + encodeURIComponent(r.article.id), true); return; }
       setServer(r.article);
       setForm(contentOf(r.article));
       setNotice(t(`app.kb.did.${action}`));
