@@ -14,6 +14,8 @@ from knowledge_base.lexical import tokenize
 
 # how much a match counts in each field: a hit in the title or a phrasing says more than one in the answer
 FIELD_WEIGHTS = {"title": 1.0, "questions": 0.8, "answer": 0.4}
+MIN_SCORE = 0.005
+RELATIVE_FLOOR = 0.2
 
 
 def rank(articles: Sequence[Article], query: str, limit: int = 200) -> list[tuple[Article, float]]:
@@ -35,5 +37,7 @@ def rank(articles: Sequence[Article], query: str, limit: int = 200) -> list[tupl
     for i, article in enumerate(articles):
         if article.id == query.strip().lower():
             total[i] = 1.0
-    order = [i for i in np.argsort(-total, kind="stable") if total[i] > 0][:limit]
+    # leave out matches on a stray common word or character: under a fifth of the best match
+    floor = max(MIN_SCORE, RELATIVE_FLOOR * float(total.max()))
+    order = [i for i in np.argsort(-total, kind="stable") if total[i] >= floor][:limit]
     return [(articles[i], round(float(total[i]), 4)) for i in order]

@@ -95,6 +95,7 @@ def test_an_editor_fixes_a_failing_question_end_to_end(live, browser, artifacts)
     assert page.locator("#kb-try-published").get_attribute("data-outcome") != "answer"
     expect(page.locator("#kb-try-published tbody tr")).to_have_count(5)
     assert axe_violations(page) == []
+    page.evaluate("document.querySelector('#main').scrollTo(0, 0)")
     shoot(page, artifacts, "kb-article-new-desktop")
     page.locator("#kb-try").scroll_into_view_if_needed()
     shoot(page, artifacts, "kb-try-it-desktop")
@@ -125,6 +126,7 @@ def test_an_editor_fixes_a_failing_question_end_to_end(live, browser, artifacts)
     phone.click("#kb-try-run")
     expect(phone.locator("#kb-try-published")).to_have_attribute("data-outcome", "answer", timeout=10000)
     assert axe_violations(phone) == []
+    phone.evaluate("document.querySelector('#main').scrollTo(0, 0)")
     shoot(phone, artifacts, "kb-article-phone")
     phone.locator("#kb-try").scroll_into_view_if_needed()
     shoot(phone, artifacts, "kb-try-it-phone")

@@ -29,6 +29,12 @@ export function ArticleEditor({ auth, articleId }: { auth: Auth; articleId: stri
   const [conflict, setConflict] = useState<{ mine: ArticleContent; baseVersion: number } | null>(null);
   const [historyKey, setHistoryKey] = useState(0);
 
+  const adopt = (a: Article) => {
+    setServer((old) => ({ ...a, translations: a.translations ?? old?.translations,
+                          missing_languages: a.missing_languages ?? old?.missing_languages }));
+    setForm(contentOf(a));
+  };
+
   const load = async (id: string) => {
     const r = await kbApi.get(auth, id);
     setServer(r.article);
@@ -72,8 +78,7 @@ export function ArticleEditor({ auth, articleId }: { auth: Auth; articleId: stri
         return r.article;
       }
       const r = await kbApi.update(auth, server.id, { ...content, version: server.version });
-      setServer(r.article);
-      setForm(contentOf(r.article));
+      adopt(r.article);
       setCollisions(r.collisions || []);
       setNotice(t("app.kb.saved", { version: r.article.version }));
       setHistoryKey((k) => k + 1);
@@ -95,8 +100,7 @@ export function ArticleEditor({ auth, articleId }: { auth: Auth; articleId: stri
     try {
       const r = await kbApi.setStatus(auth, current.id, action, current.version);
       if (!server) { navigate("/app/kb/" + encodeURIComponent(r.article.id), true); return; }
-      setServer(r.article);
-      setForm(contentOf(r.article));
+      adopt(r.article);
       setNotice(t(`app.kb.did.${action}`));
       setHistoryKey((k) => k + 1);
     } catch (err) {
@@ -107,6 +111,7 @@ export function ArticleEditor({ auth, articleId }: { auth: Auth; articleId: stri
 
   const draftForTry = (): (ArticleContent & { id: string }) | null => {
     const content = cleaned(form);
+    if (server?.status === "published" && !dirty) return null;  // the draft would be what is published
     if (!content.title || !content.questions.length || !content.answer || !content.category) return null;
     return { ...content, id: server?.id || newId || "draft-" + content.language };
   };
@@ -133,9 +138,9 @@ export function ArticleEditor({ auth, articleId }: { auth: Auth; articleId: stri
       {fromCluster && <p class="kb-from-cluster fb-card">{t("app.kb.from_cluster", { count: fromCluster.length })}</p>}
       {conflict && server && (
         <Conflict auth={auth} articleId={server.id} mine={conflict.mine} baseVersion={conflict.baseVersion}
-                  onResolved={(a, collide) => { setConflict(null); setServer(a); setForm(contentOf(a)); setCollisions(collide);
+                  onResolved={(a, collide) => { setConflict(null); adopt(a); setCollisions(collide);
                                                 setNotice(t("app.kb.saved", { version: a.version })); setHistoryKey((k) => k + 1); }}
-                  onDiscard={(a) => { setConflict(null); setServer(a); setForm(contentOf(a)); }} />
+                  onDiscard={(a) => { setConflict(null); adopt(a); }} />
       )}
       <div class="kb-columns">
         <form class="kb-form fb-card" id="kb-form" onSubmit={(e) => { e.preventDefault(); save(); }}>
@@ -215,7 +220,7 @@ export function ArticleEditor({ auth, articleId }: { auth: Auth; articleId: stri
           <TryIt auth={auth} draft={draftForTry} />
           <Translations auth={auth} article={server} language={form.language} onAdd={addTranslation} />
           {server && <History key={historyKey} auth={auth} article={server}
-                              onRestored={(a) => { setServer(a); setForm(contentOf(a)); setHistoryKey((k) => k + 1); setNotice(t("app.kb.restored")); }}
+                              onRestored={(a) => { adopt(a); setHistoryKey((k) => k + 1); setNotice(t("app.kb.restored")); }}
                               onConflict={() => setConflict({ mine: cleaned(form), baseVersion: server.version })} />}
         </aside>
       </div>
