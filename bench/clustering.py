@@ -60,7 +60,7 @@ def main() -> None:
     result["hwu64_test"] = {**scores(intents, grouping.labels), "seconds": round(time.perf_counter() - t0, 2)}
     vectors = encoder.encode(texts)
     sweep = {}
-    for distance in (0.3, 0.4, 0.45, 0.5, 0.6):
+    for distance in (0.5, 0.6, 0.7, 0.8):
         sweep[str(distance)] = scores(intents, [int(x) for x in cluster_vectors(vectors, distance)])
     result["hwu64_threshold_sweep"] = sweep
 
