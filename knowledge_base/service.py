@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import anyio
+import numpy as np
 
 from embeddings import CachingEncoder, TextEncoder
 from knowledge_base.article import Article, ArticleStatus
@@ -26,6 +29,8 @@ from knowledge_base.transfer import read_articles
 from knowledge_base.tryit import Collision, DraftRetrievers, collisions, try_question
 
 log = logging.getLogger(__name__)
+
+QUESTION_VECTORS_KEPT = 20_000  # customer questions whose vectors Questions to fix keeps (~31 MB at 384 floats)
 
 
 class KnowledgeBase:
@@ -50,6 +55,8 @@ class KnowledgeBase:
         self._out_of_scope = list(out_of_scope) if out_of_scope is not None else None
         self._refit: asyncio.Task | None = None
         self._drafts = DraftRetrievers(self._encoder, weights)
+        self._question_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._question_lock = threading.Lock()
         self.last_reload_seconds: float | None = None
 
     @property
@@ -136,8 +143,23 @@ class KnowledgeBase:
         return self._retriever
 
     def encode(self, texts: Sequence[str]):
-        """Unit vectors of `texts` from the retriever's own encoder (the embeddings retrieval uses)."""
-        return self._encoder.inner.encode(list(texts)) if texts else self._encoder.encode([])
+        """Unit vectors of `texts` from the retriever's own encoder (the embeddings retrieval uses); the
+        vectors of the last QUESTION_VECTORS_KEPT customer questions are kept, so listing Questions to fix
+        again encodes only the new ones."""
+        texts = list(texts)
+        with self._question_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._question_vectors))
+        fresh = self._encoder.inner.encode(missing) if missing else None
+        with self._question_lock:
+            if fresh is not None:
+                self._question_vectors.update(zip(missing, fresh, strict=True))
+            for t in texts:
+                self._question_vectors.move_to_end(t)
+            while len(self._question_vectors) > QUESTION_VECTORS_KEPT:
+                self._question_vectors.popitem(last=False)
+            if not texts:
+                return np.zeros((0, self._encoder.dimension), dtype=np.float32)
+            return np.stack([self._question_vectors[t] for t in texts]).astype(np.float32, copy=False)
 
     async def try_it(self, question: str, language: str | None = None, draft: Article | None = None,
                      k: int = 5) -> Decision:
