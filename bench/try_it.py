@@ -42,11 +42,14 @@ async def run(rounds: int) -> dict:
             for q in QUERIES:  # warm up (model, caches)
                 await kb.try_it(q)
                 await kb.try_it(q, draft=DRAFT)
-            published, with_draft, edits, checks = [], [], [], []
+            published, with_draft, edits, checks, baseline = [], [], [], [], []
             for r in range(rounds):
                 # the editor has typed one more phrasing: a new draft, built once, then asked again
                 draft = replace(DRAFT, questions=(*DRAFT.questions, f"how do I clean plush toy number {r}"))
                 for i, q in enumerate(QUERIES):
+                    t0 = time.perf_counter()
+                    await kb.decide(q)  # what the bot itself does per question: the yardstick on a loaded machine
+                    baseline.append(time.perf_counter() - t0)
                     t0 = time.perf_counter()
                     await kb.try_it(q)
                     published.append(time.perf_counter() - t0)
@@ -57,6 +60,7 @@ async def run(rounds: int) -> dict:
                 await kb.collisions(draft)
                 checks.append(time.perf_counter() - t0)
             everything = published + with_draft + edits
+            base_p50 = summary_ms(baseline)["p50"]
             return {
                 "articles": kb.article_count, "queries": len(QUERIES), "rounds": rounds,
                 "startup_seconds": round(startup_s, 2),
@@ -65,6 +69,11 @@ async def run(rounds: int) -> dict:
                 "first_question_after_a_draft_edit_ms": summary_ms(edits),
                 "all_try_it_ms": summary_ms(everything),
                 "collision_check_on_save_ms": summary_ms(checks),
+                "bot_decide_same_run_ms": summary_ms(baseline),
+                "p50_ratio_to_bot_decide": {
+                    "published": round(summary_ms(published)["p50"] / base_p50, 2),
+                    "with_draft": round(summary_ms(with_draft)["p50"] / base_p50, 2),
+                    "first_after_edit": round(summary_ms(edits)["p50"] / base_p50, 2)},
                 "target_p95_ms": 100, "meets_target": summary_ms(everything)["p95"] <= 100,
                 "load_average": os.getloadavg(), "cpus": os.cpu_count(),
                 "model_runtime": settings.model_runtime,

@@ -87,8 +87,8 @@ async def clusters(failed: list[FailedQuestion], knowledge: KnowledgeBase, resol
         result.append(cluster)
     result.sort(key=lambda c: (-len(c.open_questions), -len(c.questions)))
     out = []
-    for cluster in result:
-        hits = await knowledge.nearest(cluster.representative.text, cluster.representative.language, k=3)
+    nearest = await knowledge.nearest([(c.representative.text, c.representative.language) for c in result], k=3)
+    for cluster, hits in zip(result, nearest, strict=True):
         titles = {h.article.id: h.article.title for h in hits}
         for q in cluster.questions:
             for a in q.tried:

@@ -175,12 +175,19 @@ class KnowledgeBase:
     async def collisions(self, draft: Article) -> list[Collision]:
         """Phrasings of `draft` that would retrieve another article first, were it published."""
         live = self._live()
-        return await anyio.to_thread.run_sync(lambda: collisions(self._drafts.with_draft(live, draft), draft))
+        return await anyio.to_thread.run_sync(
+            lambda: collisions(self._drafts.with_draft(live, draft), draft, self._encoder))
 
-    async def nearest(self, question: str, language: str | None = None, k: int = 3) -> list:
-        """The published articles nearest to `question` (hits, best first)."""
+    async def nearest(self, questions: Sequence[tuple[str, str | None]], k: int = 3) -> list[list]:
+        """For each (question, language): the published articles nearest to it (hits, best first)."""
         live = self._live()
-        return await anyio.to_thread.run_sync(lambda: live.search(question, k=k, language=language))
+
+        def run() -> list[list]:
+            vectors = self.encode([q for q, _ in questions])
+            return [live.search_vector(v, q, k, lang or detect_language(q))
+                    for (q, lang), v in zip(questions, vectors, strict=True)] if len(live) else [[] for _ in questions]
+
+        return await anyio.to_thread.run_sync(run)
 
     @property
     def article_count(self) -> int:

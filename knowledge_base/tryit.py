@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
-from embeddings import CachingEncoder
+from embeddings import CachingEncoder, TextEncoder
 from knowledge_base.article import Article, ArticleStatus
 from knowledge_base.decision import AnswerPolicy, Decision
 from knowledge_base.language import detect_language
@@ -69,12 +69,14 @@ def try_question(retriever: HybridRetriever, policy: AnswerPolicy, question: str
     return replace(decision, hits=tuple(hits[:k]))
 
 
-def collisions(retriever: HybridRetriever, draft: Article) -> list[Collision]:
-    """The draft's phrasings that retrieve another article first (with the draft in the retriever)."""
+def collisions(retriever: HybridRetriever, draft: Article, encoder: TextEncoder | None = None) -> list[Collision]:
+    """The draft's phrasings that retrieve another article first (with the draft in the retriever).
+
+    `encoder`: the one the retriever was built with (its cache holds the draft's phrasings already)."""
     phrasings = list(draft.phrasings)
     if not phrasings:
         return []
-    vectors = retriever.query_encoder.encode(phrasings)
+    vectors = (encoder or retriever.query_encoder).encode(phrasings)
     found = []
     for phrasing, vector in zip(phrasings, vectors, strict=True):
         hits = retriever.search_vector(vector, phrasing, 5, draft.language)
