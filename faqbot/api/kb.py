@@ -10,7 +10,7 @@ import difflib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from faqbot.agents import Agent
 from faqbot.api.deps import CurrentAgent, EditorAgent, ServicesDep
@@ -26,6 +26,72 @@ VersionPath = Annotated[int, Path(ge=1, le=MAX_SQL_INT, description="an article 
 
 
 CurrentEditor = EditorAgent
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorResponse(BaseModel):
+    """The service's one error body (faqbot/api/errors.py)."""
+
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422)}
+
+
+class TranslationOut(BaseModel):
+    id: str
+    language: str
+    title: str
+    status: str
+    version: int
+
+
+class ArticleOut(BaseModel):
+    id: str
+    group: str
+    language: str
+    title: str
+    questions: list[str]
+    answer: str
+    category: str
+    tags: list[str]
+    status: str
+    version: int
+    author: str | None
+    updated_at: str | None
+    score: float | None = Field(default=None, description="search rank (with `q`)")
+    translations: list[TranslationOut] | None = Field(default=None, description="the topic's other languages")
+    missing_languages: list[str] | None = Field(default=None, description="languages the topic has no article in")
+
+
+class CollisionOut(BaseModel):
+    phrasing: str
+    article_id: str = Field(description="the article this phrasing retrieves first instead")
+    title: str
+    score: float
+    own_score: float
+
+
+class ArticleEnvelope(BaseModel):
+    article: ArticleOut
+    collisions: list[CollisionOut] | None = Field(
+        default=None, description="on saves: phrasings that would retrieve another article first")
+
+
+ONE_ARTICLE: dict[str, Any] = {"response_model": ArticleEnvelope, "responses": ERRORS}
+
+
+class ArticleListOut(BaseModel):
+    articles: list[ArticleOut]
+    categories: list[str]
+    languages: list[str]
+    tags: list[str]
 
 
 class ArticleContent(RequestModel):
@@ -98,7 +164,7 @@ def _translations(article: Article, everything: list[Article]) -> dict[str, Any]
             "missing_languages": [lang for lang in LANGUAGES if lang not in have]}
 
 
-@router.get("/articles")
+@router.get("/articles", response_model=ArticleListOut, responses=ERRORS)
 async def list_articles(
     agent: CurrentAgent, services: ServicesDep,
     status: ArticleStatus | None = None, language: str | None = None, category: str | None = None,
@@ -120,7 +186,7 @@ async def list_articles(
             "tags": sorted({t for a in everything for t in a.tags})}
 
 
-@router.post("/articles", status_code=201)
+@router.post("/articles", status_code=201, **ONE_ARTICLE)
 async def create_article(body: NewArticle, editor: CurrentEditor, services: ServicesDep) -> dict[str, Any]:
     check_category(body, services)
     article = await services.core.knowledge.create(body.to_article(body.id, body.status), editor.username)
@@ -128,14 +194,14 @@ async def create_article(body: NewArticle, editor: CurrentEditor, services: Serv
     return {"article": article.to_json(), "collisions": await collision_warnings(article, services)}
 
 
-@router.get("/articles/{article_id}")
+@router.get("/articles/{article_id}", **ONE_ARTICLE)
 async def get_article(article_id: str, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
     article = await services.core.knowledge.store.get(article_id)
     group = await services.core.knowledge.store.search(limit=20_000)
     return {"article": {**article.to_json(), **_translations(article, group)}}
 
 
-@router.put("/articles/{article_id}")
+@router.put("/articles/{article_id}", **ONE_ARTICLE)
 async def update_article(article_id: str, body: ArticleUpdate, editor: CurrentEditor,
                          services: ServicesDep) -> dict[str, Any]:
     check_category(body, services)
@@ -154,20 +220,20 @@ async def _set_status(article_id: str, status: ArticleStatus, body: VersionedAct
     return {"article": article.to_json()}
 
 
-@router.post("/articles/{article_id}/publish")
+@router.post("/articles/{article_id}/publish", **ONE_ARTICLE)
 async def publish(article_id: str, editor: CurrentEditor, services: ServicesDep,
                   body: VersionedAction | None = None) -> dict[str, Any]:
     """Live for the bot when this returns."""
     return await _set_status(article_id, ArticleStatus.PUBLISHED, body, editor, services)
 
 
-@router.post("/articles/{article_id}/unpublish")
+@router.post("/articles/{article_id}/unpublish", **ONE_ARTICLE)
 async def unpublish(article_id: str, editor: CurrentEditor, services: ServicesDep,
                     body: VersionedAction | None = None) -> dict[str, Any]:
     return await _set_status(article_id, ArticleStatus.DRAFT, body, editor, services)
 
 
-@router.post("/articles/{article_id}/archive")
+@router.post("/articles/{article_id}/archive", **ONE_ARTICLE)
 async def archive(article_id: str, editor: CurrentEditor, services: ServicesDep,
                   body: VersionedAction | None = None) -> dict[str, Any]:
     return await _set_status(article_id, ArticleStatus.ARCHIVED, body, editor, services)
@@ -180,7 +246,7 @@ async def versions(article_id: str, agent: CurrentAgent, services: ServicesDep) 
                           "status": a.status.value, "title": a.title} for a in history]}
 
 
-@router.get("/articles/{article_id}/versions/{version}")
+@router.get("/articles/{article_id}/versions/{version}", **ONE_ARTICLE)
 async def get_version(article_id: str, version: VersionPath, agent: CurrentAgent, services: ServicesDep
                       ) -> dict[str, Any]:
     return {"article": (await services.core.knowledge.store.version(article_id, version)).to_json()}
@@ -202,7 +268,7 @@ async def diff(article_id: str, agent: CurrentAgent, services: ServicesDep,
     return {"from": from_version, "to": to_version, "changes": changes}
 
 
-@router.post("/articles/{article_id}/versions/{version}/restore")
+@router.post("/articles/{article_id}/versions/{version}/restore", **ONE_ARTICLE)
 async def restore(article_id: str, version: VersionPath, editor: CurrentEditor, services: ServicesDep,
                   body: VersionedAction | None = None) -> dict[str, Any]:
     article = await services.core.knowledge.restore(article_id, version, editor.username,

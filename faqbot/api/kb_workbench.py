@@ -10,7 +10,16 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from faqbot.api.deps import EditorAgent, ServicesDep
-from faqbot.api.kb import SLUG, ArticleContent, InvalidArticleField, NewArticle, check_category, collision_warnings
+from faqbot.api.kb import (
+    ERRORS,
+    SLUG,
+    ArticleContent,
+    CollisionOut,
+    InvalidArticleField,
+    NewArticle,
+    check_category,
+    collision_warnings,
+)
 from faqbot.api.models import MAX_SQL_INT, RequestModel
 from faqbot.conversations.signals import ConversationSignals
 from faqbot.questions import clusters
@@ -20,20 +29,6 @@ from knowledge_base.resolutions import QuestionKey, Resolution, ResolutionStore
 from storage import utcnow
 
 router = APIRouter()
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    details: Any = None
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorDetail
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422)}
 
 
 # -- try it ------------------------------------------------------------------------------------------
@@ -69,14 +64,6 @@ class TryResponse(BaseModel):
     published: OutcomeOut
     with_draft: OutcomeOut | None = None
     took_ms: float
-
-
-class CollisionOut(BaseModel):
-    phrasing: str
-    article_id: str
-    title: str
-    score: float
-    own_score: float
 
 
 class CollisionsResponse(BaseModel):
