@@ -112,9 +112,10 @@ def test_an_editor_fixes_a_failing_question_end_to_end(live, browser, artifacts)
     # the widget answers that question now, within 2 s
     widget_ask(widget, "can you gift wrap my order")
     started = time.monotonic()
-    expect(widget.locator('.msg.bot[data-article-id="gift-wrapping-en"]')).to_have_count(1, timeout=2000)
+    expect(widget.locator('.msg.bot[data-article-id="gift-wrapping-en"]')).to_have_count(1, timeout=20000)
     answered_in = time.monotonic() - started
-    assert answered_in <= 2.0 and time.monotonic() - published_at < 10
+    assert answered_in <= 2.0, f"the widget answered after {answered_in:.2f} s"
+    assert time.monotonic() - published_at < 10
     shoot(widget, artifacts, "kb-widget-answers-phone")
 
     # the fixed cluster left Questions to fix
