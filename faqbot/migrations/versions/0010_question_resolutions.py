@@ -1,7 +1,7 @@
 """What editors did about the questions the bot failed (Questions to fix).
 
 Revision ID: question_resolutions
-Revises: agent_roles
+Revises: embedding_cache
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "question_resolutions"
-down_revision = "agent_roles"
+down_revision = "embedding_cache"  # main has 0015 (embedding_cache) after agent_roles
 branch_labels = None
 depends_on = None
 
