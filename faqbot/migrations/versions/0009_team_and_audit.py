@@ -1,7 +1,7 @@
 """team and audit: accounts can be deactivated, canned replies are shared or personal, an audit log
 
 Revision ID: team_and_audit
-Revises: embedding_cache
+Revises: question_resolutions
 Create Date: 2026-12-01 18:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "team_and_audit"
-down_revision = "embedding_cache"  # follows main (was agent_roles; the lead re-chains at merge)
+down_revision = "question_resolutions"  # follows main (0015 embedding_cache, 0010 question_resolutions)
 branch_labels = None
 depends_on = None
 
