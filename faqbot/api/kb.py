@@ -16,6 +16,7 @@ from faqbot.agents import Agent
 from faqbot.api.deps import CurrentAgent, EditorAgent, ServicesDep
 from faqbot.api.models import MAX_SQL_INT, RequestModel
 from faqbot.errors import InvalidMessage
+from faqbot.wiring import Services
 from knowledge_base import finder
 from knowledge_base.article import LANGUAGES, Article, ArticleStatus
 
@@ -186,11 +187,17 @@ async def list_articles(
             "tags": sorted({t for a in everything for t in a.tags})}
 
 
+async def audit_article(services: Services, editor: Agent, action: str, article: Article) -> None:
+    """One audit-log entry for a change an editor made to an article (issue 11 item 9)."""
+    await services.audit.record(editor, action, ("article", article.id, article.title),
+                                {"version": article.version, "language": article.language})
+
+
 @router.post("/articles", status_code=201, **ONE_ARTICLE)
 async def create_article(body: NewArticle, editor: CurrentEditor, services: ServicesDep) -> dict[str, Any]:
     check_category(body, services)
     article = await services.core.knowledge.create(body.to_article(body.id, body.status), editor.username)
-    # AUDIT(lead): await services.audit.record(editor, "kb.create", article.id)  -- roles branch's recorder
+    await audit_article(services, editor, "kb.create", article)
     return {"article": article.to_json(), "collisions": await collision_warnings(article, services)}
 
 
@@ -208,7 +215,7 @@ async def update_article(article_id: str, body: ArticleUpdate, editor: CurrentEd
     current = await services.core.knowledge.store.get(article_id)
     article = await services.core.knowledge.update(body.to_article(article_id, current.status), body.version,
                                                    editor.username)
-    # AUDIT(lead): await services.audit.record(editor, "kb.update", article.id)  -- roles branch's recorder
+    await audit_article(services, editor, "kb.update", article)
     return {"article": article.to_json(), "collisions": await collision_warnings(article, services)}
 
 
@@ -216,7 +223,9 @@ async def _set_status(article_id: str, status: ArticleStatus, body: VersionedAct
                       services) -> dict[str, Any]:
     article = await services.core.knowledge.set_status(article_id, status, editor.username,
                                                        body.version if body else None)
-    # AUDIT(lead): await services.audit.record(editor, f"kb.{status.value}", article.id)  -- roles branch
+    action = {ArticleStatus.PUBLISHED: "kb.publish", ArticleStatus.DRAFT: "kb.unpublish",
+              ArticleStatus.ARCHIVED: "kb.archive"}[status]
+    await audit_article(services, editor, action, article)
     return {"article": article.to_json()}
 
 
@@ -273,7 +282,7 @@ async def restore(article_id: str, version: VersionPath, editor: CurrentEditor, 
                   body: VersionedAction | None = None) -> dict[str, Any]:
     article = await services.core.knowledge.restore(article_id, version, editor.username,
                                                     body.version if body else None)
-    # AUDIT(lead): await services.audit.record(editor, "kb.restore", article.id)  -- roles branch's recorder
+    await audit_article(services, editor, "kb.restore", article)
     return {"article": article.to_json()}
 
 

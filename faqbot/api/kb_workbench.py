@@ -17,6 +17,7 @@ from faqbot.api.kb import (
     CollisionOut,
     InvalidArticleField,
     NewArticle,
+    audit_article,
     check_category,
     collision_warnings,
 )
@@ -214,7 +215,7 @@ async def add_phrasings(body: AddPhrasings, editor: EditorAgent, services: Servi
     if len(changed.questions) > 200:
         raise InvalidArticleField("phrasings: the article would have more than 200 phrasings")
     saved = await knowledge.update(changed, body.version, editor.username)
-    # AUDIT(lead): await services.audit.record(editor, "kb.update", saved.id)  -- roles branch's recorder
+    await audit_article(services, editor, "kb.update", saved)
     handled = await ResolutionStore(services.core.engine).resolve(_keys(body), Resolution.PHRASINGS, saved.id,
                                                                   editor.username)
     return ResolvedResponse(handled=handled, article=saved.to_json(),
@@ -228,7 +229,7 @@ async def draft_from_cluster(body: DraftFromCluster, editor: EditorAgent, servic
     check_category(body.article, services)
     article = await services.core.knowledge.create(
         body.article.to_article(body.article.id, ArticleStatus.DRAFT), editor.username)
-    # AUDIT(lead): await services.audit.record(editor, "kb.create", article.id)  -- roles branch's recorder
+    await audit_article(services, editor, "kb.create", article)
     handled = await ResolutionStore(services.core.engine).resolve(_keys(body), Resolution.DRAFT, article.id,
                                                                   editor.username)
     return ResolvedResponse(handled=handled, article=article.to_json(),

@@ -197,3 +197,19 @@ def test_article_quality_worst_first(client):
     by_answered = client.get("/api/kb/quality", params={"sort": "answered"}, headers=editor).json()["articles"]
     assert by_answered[0]["article_id"] == "good-en"
     assert client.get("/api/kb/quality", params={"sort": "nope"}, headers=editor).status_code == 422
+
+
+def test_every_knowledge_base_change_is_in_the_audit_log(client):
+    editor = auth(client)  # the bootstrap admin: edits the KB and reads the audit log
+    created = client.post("/api/kb/articles", json=PLUSH, headers=editor).json()["article"]
+    changed = client.put(f"/api/kb/articles/{created['id']}", headers=editor,
+                         json={**PLUSH, "title": "Washing the unicorn", "version": created["version"]}).json()["article"]
+    client.post(f"/api/kb/articles/{created['id']}/publish", json={"version": changed["version"]}, headers=editor)
+    client.post(f"/api/kb/articles/{created['id']}/archive", headers=editor)
+    client.post(f"/api/kb/articles/{created['id']}/versions/1/restore", headers=editor)
+
+    entries = client.get("/api/audit", params={"action": "kb."}, headers=editor).json()["entries"]
+    assert [e["action"] for e in reversed(entries)] == ["kb.create", "kb.update", "kb.publish", "kb.archive",
+                                                        "kb.restore"]
+    assert {e["target_id"] for e in entries} == {created["id"]}
+    assert entries[-1]["actor_name"] == "Ed" and entries[-1]["details"]["language"] == "en"
