@@ -64,6 +64,10 @@ CUE_WEIGHTS: dict[str, dict[str, float]] = {
                  Reason.DEMANDS_PERSON: 0.2, Reason.SHOUTING: 0.3},
 }
 CHINESE_TEXT_PRIOR = 0.05  # the text score of a Chinese message before any cue
+# The Chinese model learned negative from positive (reviews), not how strongly: its P(frustrated) of a mild
+# "退款还没到账，太慢了" is as sure as of an outburst. Its tone alone asks for an apology and an offer of a
+# person (medium), never for an immediate handoff: that takes the cues or the conversation as well.
+CHINESE_TEXT_CAP = 0.8
 # A bare "no" or "that's not what I asked" is a verdict on the answer (negative feedback), which the
 # text model, trained on Reddit comments, reads as disapproval; its tone counts for at most this much.
 VERDICT_TEXT_CAP = 0.15
@@ -141,7 +145,7 @@ class FrustrationDetector:
         if english:
             scores[english] = self._text.score([texts[i] for i in english])
         if chinese and self._chinese is not None:
-            scores[chinese] = self._chinese.score([texts[i] for i in chinese])
+            scores[chinese] = np.minimum(self._chinese.score([texts[i] for i in chinese]), CHINESE_TEXT_CAP)
         out = []
         for text, score, language in zip(texts, scores, languages, strict=True):
             reasons = self._text_reasons(text)

@@ -113,3 +113,11 @@ def test_training_splits_the_same_way_every_time_and_never_trains_on_the_held_ou
 def test_train_zh_names_the_missing_data(tmp_path, capsys):
     assert cli(["frustration", "train-zh", "--data", str(tmp_path), "--out", str(tmp_path / "m")]) == 2
     assert "waimai_10k.csv: not found" in capsys.readouterr().err
+
+
+def test_the_chinese_tone_alone_asks_for_an_apology_never_for_an_immediate_handoff():
+    sure = ChineseTextScorer(["慢"], np.ones(1), np.array([50.0]), 0.0, 0.5)  # P ≈ 1 for "太慢了"
+    detector = FrustrationDetector(Fixed(0.05), chinese_scorer=sure)
+    assert detector.assess("退款还没到账，太慢了").level is Level.MEDIUM
+    outburst = detector.assess("说了多少遍了！！！垃圾客服，太慢了")  # the cues add what the tone cannot
+    assert outburst.level is Level.HIGH and Reason.ABUSIVE_LANGUAGE in outburst.reasons
