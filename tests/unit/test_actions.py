@@ -253,6 +253,27 @@ async def test_the_stronger_reading_of_a_follow_up_wins(services, small_kb, cont
     assert all(exclude == ("track-shipment-en",) for _, exclude in script.calls) and len(script.calls) == 2
 
 
+@pytest.mark.parametrize(("current", "searched"), [
+    (None, [("退货", ())]),  # a new conversation: what the message names
+    ("refund-timing-zh", None),  # after an answer: the message and the message completed with the topic
+])
+async def test_a_chinese_follow_up_is_searched_for_what_it_names(services, small_kb, current, searched):
+    from dataclasses import replace
+
+    from knowledge_base import Outcome
+
+    script = ScriptedKnowledge(small_kb, (Outcome.CLARIFY, "refund-timing-en", 0.3),
+                               (Outcome.ANSWER, "reset-password-en", 0.9))
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFromKB(replace(services, knowledge=script)).run(
+        dispatcher, tracker("那退货呢？", "ask_question", slots={"language": "zh", "current_article": current}), {})
+    if searched is not None:
+        assert script.calls == searched
+    else:
+        title = small_kb.published_article(current).title
+        assert sorted(q for q, _ in script.calls) == sorted(["退货", f"{title} 退货"])
+
+
 # -- rejected answers and feedback ----------------------------------------------------------------
 
 def _after_answer(article_id: str, question: str, **slots):
