@@ -58,6 +58,7 @@ class Settings:
     kb_poll_seconds: float = 2.0  # how often to look for article changes made outside this process
     # frustration: a score in [0, 1] per customer turn
     frustration_model: Path = REPO_ROOT / "frustration" / "model"  # the text model's weights
+    frustration_zh_model: Path = REPO_ROOT / "frustration" / "model_zh"  # the Chinese text model
     frustration_medium: float = 0.5  # from here: apologise and offer a person
     frustration_high: float = 0.9  # from here: hand off at once, high priority
     # customers and agents

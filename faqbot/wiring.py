@@ -147,7 +147,8 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds, jwt_secret=settings.rasa_jwt_secret)
     detector = frustration_detector or load_detector(
         settings.frustration_model, settings.embedding_model, settings.frustration_thresholds, core.models,
-        onnx_cache=settings.onnx_cache, int8=settings.int8, threads=settings.model_threads)
+        onnx_cache=settings.onnx_cache, int8=settings.int8, threads=settings.model_threads,
+        zh_model_dir=settings.frustration_zh_model)
     messenger = Messenger(core.conversations, hub)
     policy = DeskPolicy(grace_seconds=settings.agent_grace_seconds,
                         first_reply_target_seconds=settings.first_reply_target_seconds,

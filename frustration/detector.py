@@ -50,20 +50,30 @@ class Thresholds:
         return Level.MEDIUM if score >= self.medium else Level.LOW
 
 
-# How much each reason adds, as independent evidence. The text model was trained on English only,
-# so in English it carries most of the weight and the word cues add a little; for Chinese it is not
-# consulted (it cannot read it) and the cues carry the score.
+# How much each reason adds, as independent evidence. English messages are read by the fine-tuned MiniLM,
+# Chinese ones (simplified or traditional) by the Chinese character model (`zh_model`); the word cues add
+# to either. Without a Chinese model (tests, a custom set-up) Chinese starts from CHINESE_TEXT_PRIOR and the
+# cues carry the score, hence their higher weights.
 CUE_WEIGHTS: dict[str, dict[str, float]] = {
     "en": {Reason.ANGRY_LANGUAGE: 0.2, Reason.ABUSIVE_LANGUAGE: 0.3, Reason.EXPLICIT_COMPLAINT: 0.45,
            Reason.DEMANDS_PERSON: 0.2, Reason.SHOUTING: 0.25},
     "zh": {Reason.ANGRY_LANGUAGE: 0.6, Reason.ABUSIVE_LANGUAGE: 0.7, Reason.EXPLICIT_COMPLAINT: 0.6,
            Reason.DEMANDS_PERSON: 0.2, Reason.SHOUTING: 0.3},
+    # Chinese read by the Chinese text model: the cues confirm it rather than carry it
+    "zh_model": {Reason.ANGRY_LANGUAGE: 0.4, Reason.ABUSIVE_LANGUAGE: 0.5, Reason.EXPLICIT_COMPLAINT: 0.5,
+                 Reason.DEMANDS_PERSON: 0.2, Reason.SHOUTING: 0.3},
 }
 CHINESE_TEXT_PRIOR = 0.05  # the text score of a Chinese message before any cue
+# The Chinese model learned negative from positive (reviews), not how strongly: its P(frustrated) of a mild
+# "退款还没到账，太慢了" is as sure as of an outburst. Its tone alone asks for an apology and an offer of a
+# person (medium), never for an immediate handoff: that takes the cues or the conversation as well.
+CHINESE_TEXT_CAP = 0.8
 # A bare "no" or "that's not what I asked" is a verdict on the answer (negative feedback), which the
 # text model, trained on Reddit comments, reads as disapproval; its tone counts for at most this much.
 VERDICT_TEXT_CAP = 0.15
 SHORT_MESSAGE_WORDS = 3
+SHORT_MESSAGE_CHINESE_CHARACTERS = 4  # "好的", "不对", "知道了": too short for the tone to mean much
+_CHINESE_CHARACTER = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 CONTEXT_WEIGHTS: dict[str, float] = {
     Reason.REPEATED_QUESTION: 0.35,
     Reason.NEGATIVE_FEEDBACK: 0.3,
@@ -108,22 +118,38 @@ def _same_question(a: str, b: str) -> bool:
     return len(gx) >= 4 and len(gx & gy) / len(gx | gy) >= 0.7
 
 
+def _is_short(text: str, language: str) -> bool:
+    if language == "zh":
+        return len(_CHINESE_CHARACTER.findall(text)) <= SHORT_MESSAGE_CHINESE_CHARACTERS
+    return len(text.split()) <= SHORT_MESSAGE_WORDS
+
+
 class FrustrationDetector:
-    def __init__(self, text_scorer: TextScorer, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, text_scorer: TextScorer, thresholds: Thresholds | None = None,
+                 chinese_scorer: TextScorer | None = None) -> None:
         self._text = text_scorer
+        self._chinese = chinese_scorer
         self.thresholds = thresholds or Thresholds()
+
+    @property
+    def reads_chinese(self) -> bool:
+        """Whether Chinese messages are scored by a text model (or by the word cues alone)."""
+        return self._chinese is not None
 
     def _text_part(self, texts: Sequence[str]) -> list[tuple[float, list[str], str]]:
         """Per text: the text score, the reasons read from the words, the language."""
         languages = [detect_language(t) for t in texts]
         english = [i for i, language in enumerate(languages) if language != "zh" and texts[i].strip()]
+        chinese = [i for i, language in enumerate(languages) if language == "zh"]
         scores = np.full(len(texts), CHINESE_TEXT_PRIOR)
         if english:
             scores[english] = self._text.score([texts[i] for i in english])
+        if chinese and self._chinese is not None:
+            scores[chinese] = np.minimum(self._chinese.score([texts[i] for i in chinese]), CHINESE_TEXT_CAP)
         out = []
         for text, score, language in zip(texts, scores, languages, strict=True):
             reasons = self._text_reasons(text)
-            short = len(text.split()) <= SHORT_MESSAGE_WORDS and not reasons
+            short = _is_short(text, language) and not reasons
             if is_rejection(text, normalize(text)) or short:
                 score = min(float(score), VERDICT_TEXT_CAP)
             out.append((float(score), reasons, language))
@@ -156,7 +182,7 @@ class FrustrationDetector:
     def _combine(self, text_score: float, reasons: list[str], language: str,
                  failures: int = 0) -> tuple[float, list[str]]:
         calm = 1.0 - text_score
-        weights = CUE_WEIGHTS["zh" if language == "zh" else "en"]
+        weights = CUE_WEIGHTS["en" if language != "zh" else "zh" if self._chinese is None else "zh_model"]
         for reason in reasons:
             calm *= 1.0 - weights.get(reason, CONTEXT_WEIGHTS.get(reason, 0.0))
         calm *= 1.0 - min(MAX_FAILURE_WEIGHT, FAILURE_WEIGHT * failures)
@@ -179,11 +205,14 @@ class BatchingScorer:
 
 def load_detector(model_dir: Path, base_model: str, thresholds: Thresholds | None = None,
                   executor: Executor | None = None, onnx_cache: Path | None = None, int8: bool = False,
-                  threads: int = 1) -> FrustrationDetector:
+                  threads: int = 1, zh_model_dir: Path | None = None) -> FrustrationDetector:
     """The detector with the shipped (or configured) fine-tuned text model, its forward passes batched
     across concurrent requests (on `executor`, the process's model thread, when given) and run on ONNX
-    Runtime when `onnx_cache` names a folder for the exported model."""
+    Runtime when `onnx_cache` names a folder for the exported model; Chinese is read by the character
+    model in `zh_model_dir` (no transformer: it runs inline, in well under a millisecond)."""
     from frustration.text_model import FineTunedScorer
+    from frustration.zh_model import ChineseTextScorer
 
     scorer = FineTunedScorer(model_dir, base_model, onnx_cache=onnx_cache, int8=int8, threads=threads)
-    return FrustrationDetector(BatchingScorer(scorer, executor), thresholds)
+    chinese = ChineseTextScorer.load(zh_model_dir) if zh_model_dir is not None else None
+    return FrustrationDetector(BatchingScorer(scorer, executor), thresholds, chinese)

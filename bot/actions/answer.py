@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import ServiceAction, conversation_language
-from bot.actions.context import FollowUp, contextual_query, follow_up_kind
+from bot.actions.context import FollowUp, contextual_query, follow_up_core, follow_up_kind
 from bot.actions.frustration import turn_frustration
 from bot.actions.ports import ActionServices
 from bot.actions.replies import OFFER_LOW_CONFIDENCE, answer, did_you_mean, failed_turns, given_articles, offer_person
@@ -25,26 +25,30 @@ _RANK = {Outcome.ANSWER: 2, Outcome.CLARIFY: 1, Outcome.UNSURE: 0}
 
 async def decide_in_context(
     services: ActionServices, question: str, language: str, current_article_id: str | None
-) -> tuple[Decision, str, str | None]:
+) -> tuple[Decision, str, str | None, bool]:
     """The decision for `question`, read as a follow-up on the current article when it looks like one.
 
     Returns the decision, the query that produced it (kept for "that's not what I asked": the completed
-    one when that reading won) and the article it was read as a follow-up of, if it was. A follow-up never
-    gets the article it follows up on again.
+    one when that reading won), the article it was read as a follow-up of, if it was, and whether the
+    completed reading won. A follow-up never gets the article it follows up on again.
     """
     current = services.knowledge.published_article(current_article_id) if current_article_id else None
     kind = follow_up_kind(question, language)
+    # a Chinese follow-up is searched without the words that only point back ("那退货呢？" → "退货")
+    core = follow_up_core(question, language) if kind is not None else question
     if current is None or current.language != language or kind is None:
-        return await services.knowledge.decide(question, language), question, None
-    completed = contextual_query(question, current)
+        return await services.knowledge.decide(core, language), core, None, False
+    completed = contextual_query(core, current)
     standalone, contextual = await asyncio.gather(  # at once: their encodings share one forward pass
-        services.knowledge.decide(question, language, exclude=[current.id]),
+        services.knowledge.decide(core, language, exclude=[current.id]),
         services.knowledge.decide(completed, language, exclude=[current.id]))
     # a message that points back ("and …", "that", "…呢") means the topic, unless the topic finds nothing
-    if (kind is FollowUp.MARKED and contextual.outcome is not Outcome.UNSURE) or (
+    # or the message, read on its own, is answered where the topic only finds "did you mean"
+    if (kind is FollowUp.MARKED and contextual.outcome is not Outcome.UNSURE
+            and _RANK[contextual.outcome] >= _RANK[standalone.outcome]) or (
             _strength(contextual) >= _strength(standalone)):
-        return contextual, completed, current.id
-    return standalone, question, current.id  # the message said enough on its own
+        return contextual, completed, current.id, True
+    return standalone, core, current.id, False  # the message said enough on its own
 
 
 def _strength(decision: Decision) -> tuple[int, float]:
@@ -73,7 +77,7 @@ class ActionAnswerFromKB(ServiceAction):
 
         question = tracker.latest_message.get("text") or ""
         try:
-            decision, query, follows_up = await decide_in_context(
+            decision, query, follows_up, completed = await decide_in_context(
                 services, question, language, tracker.get_slot("current_article"))
         except Exception:
             log.exception("knowledge base search failed", extra={"conversation_id": tracker.sender_id})
@@ -82,7 +86,7 @@ class ActionAnswerFromKB(ServiceAction):
 
         best = decision.best
         details = {"score": round(best.score, 4) if best else None, "confidence": decision.confidence,
-                   "follow_up_of": follows_up, "completed_from_context": query != question}
+                   "follow_up_of": follows_up, "completed_from_context": completed}
         if decision.outcome is Outcome.ANSWER and best is not None:
             return answer(dispatcher, best.article, language, question=query, apologise=apologise,
                           given=given_articles(tracker), **details) + [SlotSet("failed_turns", 0)]

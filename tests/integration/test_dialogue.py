@@ -44,6 +44,22 @@ def test_follow_ups_are_answered_about_the_same_topic_zh(live):
     assert bot(sale)["text"].endswith("这个回答对您有帮助吗？")
 
 
+@pytest.mark.parametrize(("question", "follow_up", "returns_text"), [
+    ("退款多久能到账？", "那退货呢", "退货"),
+    ("退款多久能到帳？", "那退貨呢？", "退貨"),  # traditional: read the same, answered in traditional
+])
+def test_a_chinese_follow_up_naming_a_new_topic_is_answered_not_did_you_mean(live, question, follow_up,
+                                                                            returns_text):
+    customer = Customer(live.web_url)
+    assert answer_of(customer.say(question)) == "refund-timing-zh"
+    returns = customer.say(follow_up)
+    assert bot(returns)["data"]["outcome"] == "answer", bot(returns)["data"]
+    assert answer_of(returns) == "return-policy-zh" and bot(returns)["data"]["follow_up_of"] == "refund-timing-zh"
+    assert returns_text in bot(returns)["text"]
+    exchange = customer.say("那换货呢？")
+    assert answer_of(exchange) == "exchange-zh" and bot(exchange)["data"]["follow_up_of"] == "return-policy-zh"
+
+
 # -- did you mean, feedback ----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("question", "language"), [("points and refund", "en"), ("账号问题", "zh")])

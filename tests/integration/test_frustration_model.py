@@ -5,9 +5,10 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from faqbot.settings import REPO_ROOT, Settings
-from frustration import Level
+from frustration import Level, Reason
 from frustration.detector import load_detector
 
 SHOP_MESSAGES = REPO_ROOT / "frustration" / "data" / "shop_messages.csv"
@@ -64,3 +65,21 @@ def test_training_writes_a_model_the_detector_loads(tmp_path):
     assert meta["layers"] == 1 and 0 < meta["threshold"] < 1 and meta["examples"] == 75
     scores = FineTunedScorer(tmp_path / "model").score(["I'm furious", "thanks"])
     assert scores.shape == (2,) and np.all((scores > 0) & (scores < 1))
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    settings = Settings()  # as wiring.py builds it
+    return load_detector(settings.frustration_model, settings.embedding_model, settings.frustration_thresholds,
+                         onnx_cache=settings.onnx_cache, zh_model_dir=settings.frustration_zh_model)
+
+
+@pytest.mark.parametrize(("text", "upset"), [
+    ("等了两个星期还没发货，你们到底管不管", True), ("等了兩個星期還沒發貨，你們到底管不管", True),
+    ("质量太差了，用了一天就坏了", True), ("请问怎么申请退货？", False), ("請問怎麼申請退貨？", False),
+    ("收到了，很喜欢，谢谢", False),
+])
+def test_the_real_chinese_model_reads_the_tone_of_simplified_and_traditional_chinese(shipped, text, upset):
+    assessment = shipped.assess(text)
+    assert (assessment.level is not Level.LOW) is upset, assessment
+    assert (Reason.NEGATIVE_TONE in assessment.reasons) is upset  # the model's reason, beside the cues'

@@ -14,7 +14,7 @@ from bot.actions import (
     ActionServices,
 )
 from bot.actions.base import conversation_language
-from bot.actions.context import follow_up_kind
+from bot.actions.context import follow_up_core, follow_up_kind
 from bot.turn import TURN_KEY, TurnDecision, metadata_entities
 from knowledge_base import AnswerPolicy
 from tests.factories import frustration, tracker
@@ -183,10 +183,20 @@ async def test_choosing_an_unpublished_article_falls_back_to_search(services):
     [("and for sale items?", "en", True), ("how long does that take?", "en", True),
      ("what about in Hong Kong?", "en", True), ("Where is my parcel?", "en", False),
      ("How do I reset my password for the online shop?", "en", False),
-     ("那打折商品呢？", "zh", True), ("要多久？", "zh", True), ("我的包裹到哪了？", "zh", False)],
+     ("那打折商品呢？", "zh", True), ("要多久？", "zh", True), ("我的包裹到哪了？", "zh", False),
+     ("那退货呢", "zh", True), ("那退貨呢？", "zh", True), ("還有這個怎麼辦", "zh", True)],
 )
 def test_follow_ups_are_recognised(text, language, expected):
     assert (follow_up_kind(text, language) is not None) is expected
+
+
+@pytest.mark.parametrize(("text", "language", "core"), [
+    ("那退货呢", "zh", "退货"), ("那退貨呢？", "zh", "退貨"), ("那么，打折商品呢？", "zh", "打折商品"),
+    ("还有运费呢?", "zh", "运费"), ("香港呢？", "zh", "香港"), ("呢？", "zh", "呢？"),
+    ("要多久？", "zh", "要多久"), ("what about in Hong Kong?", "en", "what about in Hong Kong?"),
+])
+def test_a_chinese_follow_up_is_searched_without_the_words_that_point_back(text, language, core):
+    assert follow_up_core(text, language) == core
 
 
 async def test_a_follow_up_never_repeats_the_article_it_follows(services):
@@ -221,6 +231,9 @@ class ScriptedKnowledge:
 @pytest.mark.parametrize(("contextual", "standalone", "answered", "completed"), [
     (("answer", "refund-timing-en", 0.8), ("clarify", "reset-password-en", 0.3), "refund-timing-en", True),
     (("unsure", "refund-timing-en", 0.1), ("answer", "reset-password-en", 0.9), "reset-password-en", False),
+    # the message points back, but read on its own it is answered where the topic only finds "did you mean"
+    (("clarify", "refund-timing-en", 0.3), ("answer", "reset-password-en", 0.9), "reset-password-en", False),
+    (("answer", "refund-timing-en", 0.5), ("answer", "reset-password-en", 0.9), "refund-timing-en", True),
 ])
 async def test_the_stronger_reading_of_a_follow_up_wins(services, small_kb, contextual, standalone, answered,
                                                       completed):
@@ -238,6 +251,27 @@ async def test_the_stronger_reading_of_a_follow_up_wins(services, small_kb, cont
     assert message["custom"]["article_id"] == answered and message["custom"]["follow_up_of"] == "track-shipment-en"
     assert message["custom"]["completed_from_context"] is completed
     assert all(exclude == ("track-shipment-en",) for _, exclude in script.calls) and len(script.calls) == 2
+
+
+@pytest.mark.parametrize(("current", "searched"), [
+    (None, [("退货", ())]),  # a new conversation: what the message names
+    ("refund-timing-zh", None),  # after an answer: the message and the message completed with the topic
+])
+async def test_a_chinese_follow_up_is_searched_for_what_it_names(services, small_kb, current, searched):
+    from dataclasses import replace
+
+    from knowledge_base import Outcome
+
+    script = ScriptedKnowledge(small_kb, (Outcome.CLARIFY, "refund-timing-en", 0.3),
+                               (Outcome.ANSWER, "reset-password-en", 0.9))
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFromKB(replace(services, knowledge=script)).run(
+        dispatcher, tracker("那退货呢？", "ask_question", slots={"language": "zh", "current_article": current}), {})
+    if searched is not None:
+        assert script.calls == searched
+    else:
+        title = small_kb.published_article(current).title
+        assert sorted(q for q, _ in script.calls) == sorted(["退货", f"{title} 退货"])
 
 
 # -- rejected answers and feedback ----------------------------------------------------------------
