@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from faqbot.agents import canned as canned_tables
+from faqbot.analytics import tables as analytics_tables
 from faqbot.agents import store as agent_tables
 from faqbot.conversations import store as conversation_tables
 from faqbot.security.files import create_owner_only
@@ -26,7 +27,8 @@ from handoff import store as handoff_tables
 from knowledge_base import store as kb_tables
 
 ALL_METADATA: tuple[MetaData, ...] = (kb_tables.metadata, handoff_tables.metadata, conversation_tables.metadata,
-                                      agent_tables.metadata, canned_tables.metadata)
+                                      agent_tables.metadata, canned_tables.metadata,
+                                      analytics_tables.metadata)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 

@@ -13,6 +13,7 @@ from bot.actions import ActionServices, build_actions
 from embeddings import BatchingEncoder, SentenceTransformerEncoder, TextEncoder, limit_model_threads, model_executor
 from faqbot.agents import AgentStore, WeakPassword
 from faqbot.agents.canned import CannedReplyStore
+from faqbot.analytics import ReportBuilder, Rollup, TargetStore
 from faqbot.chat import ChatService
 from faqbot.conversation_cap import ConversationCap
 from faqbot.conversations import ConversationStore, EventHub
@@ -68,6 +69,8 @@ class Services:
     limiter: RateLimiter
     customer_data: CustomerData
     cap: ConversationCap
+    analytics: ReportBuilder
+    analytics_targets: TargetStore
 
     async def aclose(self) -> None:
         await self.rasa.aclose()
@@ -121,10 +124,26 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     limiter = RateLimiter(LimitsPolicy.from_settings(settings), storage_for(settings.redis_url))
     trackers = RasaTrackerStore(settings.data_dir / "rasa_tracker.db")  # where the launcher keeps Rasa's
     customer_data = CustomerData(core.conversations, core.handoffs, trackers, settings.retention_days)
+    targets = TargetStore(core.engine)
+    analytics = build_analytics(core, targets)
     return Services(core, hub=hub, rasa=rasa, chat=chat, desk=desk, canned=CannedReplyStore(core.engine),
                     actions=executor, limiter=limiter, customer_data=customer_data,
                     cap=ConversationCap(core.conversations, core.handoffs, messenger, desk,
-                                        settings.max_conversation_messages))
+                                        settings.max_conversation_messages),
+                    analytics=analytics, analytics_targets=targets)
+
+
+def build_analytics(core: Core, targets: TargetStore) -> ReportBuilder:
+    """The dashboard's figures over roll-ups kept current from the stored conversations and handoffs."""
+    target_s = core.settings.first_reply_target_seconds
+
+    async def agent_names() -> dict[str, str]:
+        return {a.id: a.display_name for a in await core.agents.all()}
+
+    async def kb_categories() -> set[str]:
+        return {a.category for a in await core.knowledge.store.search(limit=10000)}
+
+    return ReportBuilder(core.engine, Rollup(core.engine, target_s), targets, agent_names, kb_categories, target_s)
 
 
 async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:
