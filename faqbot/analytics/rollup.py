@@ -1,8 +1,8 @@
 """Keeping the roll-up tables current, incrementally.
 
 A refresh finds the conversations something happened to since the last one — a message stored (`messages.id`
-above the mark), a handoff event (`handoff_events.id` above the mark), or a handoff still open (its waiting
-time, and so its SLA breach, grows without events) — and rebuilds their rows from what is stored. Rebuilding a
+above the mark), a handoff event (`handoff_events.id` above the mark), or a live handoff still without a first
+reply (its waiting time, and so its SLA breach, grows without events) — and rebuilds their rows from what is stored. Rebuilding a
 conversation's rows is idempotent, so two processes refreshing at once, or a re-scan of the last few ids (a
 PostgreSQL transaction may commit a lower id after a higher one), do no harm. Erased conversations (retention,
 right to be forgotten) keep the rows they had: the statistics outlive the transcript.
@@ -30,7 +30,7 @@ from faqbot.analytics.tables import conversation_facts as conversations_rollup
 from faqbot.analytics.tables import handoff_facts as handoffs_rollup
 from faqbot.analytics.tables import rollup_state
 from faqbot.conversations.store import ERASED, conversations_table, messages_table
-from handoff.models import OPEN_STATUSES
+from handoff.models import HandoffStatus
 from handoff.store import handoff_events_table, handoffs_table
 from storage import utcnow
 
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 RESCAN_IDS = 200  # ids below the mark looked at again (commits out of id order on PostgreSQL)
 BATCH = 400  # conversations rebuilt per transaction
+WAITING = (HandoffStatus.QUEUED, HandoffStatus.ASSIGNED)  # live handoffs (tickets wait offline)
 
 
 class Rollup:
@@ -69,9 +70,10 @@ class Rollup:
                         .join(handoff_events_table, handoff_events_table.c.handoff_id == handoffs_table.c.id)
                         .where(handoff_events_table.c.id > max(0, event_mark - self._rescan))
                         .where(handoff_events_table.c.id <= top_event))).scalars())
-                touched.update((await conn.execute(
+                touched.update((await conn.execute(  # still waiting for a first reply: the breach may come
                     select(handoffs_table.c.conversation_id).distinct()
-                    .where(handoffs_table.c.status.in_([s.value for s in OPEN_STATUSES])))).scalars())
+                    .where(handoffs_table.c.status.in_([s.value for s in WAITING]))
+                    .where(handoffs_table.c.first_reply_at.is_(None)))).scalars())
             ordered = sorted(touched)
             for start in range(0, len(ordered), BATCH):
                 await self.rebuild(ordered[start:start + BATCH])
