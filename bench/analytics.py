@@ -106,7 +106,8 @@ async def generate(engine: AsyncEngine, conversations: int, per: int, agents: li
                 else:
                     events.append(("ticket", opened + dt.timedelta(seconds=30), None))
                 handoff_rows.append(row)
-                event_rows += [{"handoff_id": hid, "kind": k, "at": t, "agent_id": a, "detail": {}} for k, t, a in events]
+                event_rows += [{"handoff_id": hid, "kind": k, "at": t, "agent_id": a, "detail": {}}
+                               for k, t, a in events]
         async with engine.begin() as conn:
             await conn.execute(conversations_table.insert(), conv_rows)
             await conn.execute(messages_table.insert(), msg_rows)

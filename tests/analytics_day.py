@@ -69,11 +69,14 @@ def plan_day(day: dt.date, count: int = 60, seed: int = 11) -> list[Plan]:
     rng = random.Random(seed)
     plans = []
     for i in range(count):
-        start = dt.datetime.combine(day, dt.time(6, 0), dt.UTC) + dt.timedelta(minutes=12 * i, seconds=rng.randint(0, 50))
+        start = (dt.datetime.combine(day, dt.time(6, 0), dt.UTC)
+                 + dt.timedelta(minutes=12 * i, seconds=rng.randint(0, 50)))
         plan = Plan(language="zh" if i % 3 == 0 else "en", category=CATEGORIES[i % len(CATEGORIES)], start=start)
         kind = i % 6
         if kind in (0, 1):  # answered, maybe rated
-            plan.answers = [rng.choice([True, None, False])] + ([rng.choice([True, None])] if rng.random() < 0.3 else [])
+            plan.answers = [rng.choice([True, None, False])]
+            if rng.random() < 0.3:
+                plan.answers.append(rng.choice([True, None]))
         elif kind == 2:  # answered, then "that's not what I asked"
             plan.answers = [False]
             plan.rephrase_after_last = True
@@ -120,8 +123,8 @@ async def write_day(engine: AsyncEngine, plans: list[Plan], agent_ids: list[str]
                 clock.now += dt.timedelta(seconds=20)
                 if verdict is not None:
                     payload = "/affirm" if verdict else "/deny"
-                    await conversations.record(cid, [(Sender.CUSTOMER, "👍" if verdict else "👎", {"payload": payload})],
-                                               {answer.seq: {"helpful": verdict}})
+                    pressed = (Sender.CUSTOMER, "👍" if verdict else "👎", {"payload": payload})
+                await conversations.record(cid, [pressed], {answer.seq: {"helpful": verdict}})
             if plan.rephrase_after_last:
                 await conversations.record(cid, [(Sender.CUSTOMER, "that's not what I asked", {}),
                                                  (Sender.BOT, "please rephrase", {"outcome": "rephrase"})])

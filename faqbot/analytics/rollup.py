@@ -2,10 +2,10 @@
 
 A refresh finds the conversations something happened to since the last one — a message stored (`messages.id`
 above the mark), a handoff event (`handoff_events.id` above the mark), or a live handoff still without a first
-reply (its waiting time, and so its SLA breach, grows without events) — and rebuilds their rows from what is stored. Rebuilding a
-conversation's rows is idempotent, so two processes refreshing at once, or a re-scan of the last few ids (a
-PostgreSQL transaction may commit a lower id after a higher one), do no harm. Erased conversations (retention,
-right to be forgotten) keep the rows they had: the statistics outlive the transcript.
+reply (its waiting time, and so its SLA breach, grows without events) — and rebuilds their rows from what is
+stored. Rebuilding a conversation's rows is idempotent, so two processes refreshing at once, or a re-scan of the
+last few ids (a PostgreSQL transaction may commit a lower id after a higher one), do no harm. Erased
+conversations (retention, right to be forgotten) keep the rows they had: the statistics outlive the transcript.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """Analytics: the figures of a scripted day, computed through the roll-ups, against counts worked out from the
 script (SQLite and PostgreSQL); incremental roll-ups; bad filters and targets; the API's roles and errors."""
 
-import asyncio
 import datetime as dt
 import os
 import uuid
