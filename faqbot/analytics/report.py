@@ -10,14 +10,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faqbot.analytics.facts import OUTCOME_COLUMNS, percentile
 from faqbot.analytics.rollup import Rollup
-from faqbot.analytics.tables import conversation_facts as facts
+from faqbot.analytics.tables import daily_totals as facts
 from faqbot.analytics.tables import handoff_facts as handoff_rows
 from faqbot.analytics.targets import METRICS, Target, TargetStore
 from handoff.models import HandoffReason
@@ -142,10 +141,6 @@ def _mean(values: Sequence[float]) -> float | None:
 _SUMS = ("customer_messages", *OUTCOME_COLUMNS.values(), "helpful", "not_helpful")
 
 
-def _bool_sum(column) -> Any:
-    return func.coalesce(func.sum(cast(column, Integer)), 0)
-
-
 class ReportBuilder:
     def __init__(self, engine: AsyncEngine, rollup: Rollup, targets: TargetStore,
                  agent_names: Callable[[], Awaitable[dict[str, str]]],
@@ -180,18 +175,17 @@ class ReportBuilder:
                 else:
                     conditions.append(column == value)
                     handoff_conditions.append(handoff_column == value)
-        sums = [func.coalesce(func.sum(facts.c[name]), 0).label(name) for name in _SUMS]
+        sums = [func.coalesce(func.sum(facts.c[name]), 0).label(name)
+                for name in ("conversations", "automated", *_SUMS)]
         async with self._engine.connect() as conn:
             by_day = (await conn.execute(
-                select(facts.c.day, facts.c.handoff_reason, func.count().label("conversations"),
-                       _bool_sum(facts.c.automated).label("automated"), *sums)
+                select(facts.c.day, facts.c.handoff_reason, *sums)
                 .where(and_(*conditions)).group_by(facts.c.day, facts.c.handoff_reason))).all()
             by_category = (await conn.execute(
-                select(facts.c.category, func.count().label("conversations"),
-                       _bool_sum(facts.c.automated).label("automated"),
-                       func.count(facts.c.handoff_reason).label("handed_off"),
-                       func.coalesce(func.sum(facts.c.helpful), 0).label("helpful"),
-                       func.coalesce(func.sum(facts.c.not_helpful), 0).label("not_helpful"))
+                select(facts.c.category, *(func.coalesce(func.sum(facts.c[n]), 0).label(n)
+                                           for n in ("conversations", "automated", "helpful", "not_helpful")),
+                       func.coalesce(func.sum(case((facts.c.handoff_reason.is_not(None), facts.c.conversations),
+                                                   else_=0)), 0).label("handed_off"))
                 .where(and_(*conditions)).group_by(facts.c.category))).all()
             handoffs = (await conn.execute(
                 select(handoff_rows.c.day, handoff_rows.c.category, handoff_rows.c.status, handoff_rows.c.agent_id,

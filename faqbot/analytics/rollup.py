@@ -16,7 +16,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faqbot.analytics.facts import (
@@ -26,9 +26,9 @@ from faqbot.analytics.facts import (
     conversation_facts,
     handoff_facts,
 )
+from faqbot.analytics.tables import DAILY_SUMS, daily_totals, rollup_state
 from faqbot.analytics.tables import conversation_facts as conversations_rollup
 from faqbot.analytics.tables import handoff_facts as handoffs_rollup
-from faqbot.analytics.tables import rollup_state
 from faqbot.conversations.store import ERASED, conversations_table, messages_table
 from handoff.models import HandoffStatus
 from handoff.store import handoff_events_table, handoffs_table
@@ -75,17 +75,20 @@ class Rollup:
                     .where(handoffs_table.c.status.in_([s.value for s in WAITING]))
                     .where(handoffs_table.c.first_reply_at.is_(None)))).scalars())
             ordered = sorted(touched)
+            days: set[str] = set()
             for start in range(0, len(ordered), BATCH):
-                await self.rebuild(ordered[start:start + BATCH])
+                days |= await self.rebuild(ordered[start:start + BATCH])
+            await self.resum(days)
             if top_message > message_mark or top_event > event_mark:
                 await self._save_marks(max(top_message, message_mark), max(top_event, event_mark))
             return len(ordered)
 
-    async def rebuild(self, conversation_ids: Iterable[str]) -> None:
-        """Rebuild these conversations' rows from what is stored (one transaction)."""
+    async def rebuild(self, conversation_ids: Iterable[str]) -> set[str]:
+        """Rebuild these conversations' rows from what is stored (one transaction); returns their days, whose
+        sums (`resum`) are to be brought up to date."""
         ids = list(conversation_ids)
         if not ids:
-            return
+            return set()
         async with self._engine.connect() as conn:
             conversations = (await conn.execute(
                 select(conversations_table.c.id, conversations_table.c.created_at, conversations_table.c.language)
@@ -126,7 +129,7 @@ class Rollup:
             handoff_rows_out.extend(handoff_facts(facts, handoffs[c.id], first_reply_target_s=self._target,
                                                   now=now))
         if not rebuilt:
-            return
+            return set()
         async with self._engine.begin() as conn:
             await conn.execute(conversations_rollup.delete()
                                .where(conversations_rollup.c.conversation_id.in_(rebuilt)))
@@ -135,6 +138,25 @@ class Rollup:
                 await conn.execute(conversations_rollup.insert(), conversation_rows)
             if handoff_rows_out:
                 await conn.execute(handoffs_rollup.insert(), handoff_rows_out)
+        return {row["day"] for row in conversation_rows}
+
+    async def resum(self, days: Iterable[str]) -> None:
+        """Recompute the daily sums of these days from the conversations' rows (idempotent; on PostgreSQL one
+        process at a time, so two refreshes cannot both insert a day's sums)."""
+        days = sorted(days)
+        c = conversations_rollup.c
+        for start in range(0, len(days), 100):
+            chunk = days[start:start + 100]
+            columns = [func.count().label("conversations"), func.sum(cast(c.automated, Integer)).label("automated"),
+                       *(func.sum(c[name]).label(name) for name in DAILY_SUMS[2:])]
+            summed = (select(c.day, c.language, c.category, c.handoff_reason, *columns)
+                      .where(c.day.in_(chunk)).group_by(c.day, c.language, c.category, c.handoff_reason))
+            async with self._engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    await conn.execute(text("SELECT pg_advisory_xact_lock(110007)"))
+                await conn.execute(daily_totals.delete().where(daily_totals.c.day.in_(chunk)))
+                await conn.execute(daily_totals.insert().from_select(
+                    ["day", "language", "category", "handoff_reason", *DAILY_SUMS], summed))
 
     async def _save_marks(self, messages: int, events: int) -> None:
         async with self._engine.begin() as conn:

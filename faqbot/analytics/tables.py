@@ -36,6 +36,21 @@ conversation_facts = Table(
     Index("ix_analytics_conversations_day", "day", "language", "category"),
 )
 
+# the conversations' rows summed per day, language, category and first-handoff reason: what the figures read
+DAILY_SUMS = ("conversations", "automated", "customer_messages", "answers", "clarify", "unsure", "rephrase", "rejected",
+              "errors", "helpful", "not_helpful")
+daily_totals = Table(
+    "analytics_daily",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", String(10), nullable=False),
+    Column("language", String(8)),
+    Column("category", String(64)),
+    Column("handoff_reason", String(32)),
+    *(Column(name, Integer, nullable=False) for name in DAILY_SUMS),
+    Index("ix_analytics_daily_day", "day", "language", "category"),
+)
+
 handoff_facts = Table(
     "analytics_handoffs",
     metadata,

@@ -124,7 +124,8 @@ def test_a_supervisor_reads_the_dashboard_of_a_scripted_day(live, browser, artif
         row = page.locator("table[data-table=categories] tbody tr", has_text=label)
         expect(row.locator("td").first).to_have_text(str(count))
     expect(page.locator(".an-chart svg")).to_have_count(7)
-    expect(page.locator("[data-figure=automated_rate] .an-def")).to_contain_text("last answer was not rejected")
+    expect(page.locator("#def-automated")).to_contain_text("last answer was not rejected")
+    assert page.locator("[data-figure=automated_rate]").get_attribute("aria-describedby") == "def-automated"
 
     # the supervisor sets a target for automated resolution just above today's figure: a warning
     page.click("[data-figure=automated_rate] .an-edit")
@@ -134,7 +135,10 @@ def test_a_supervisor_reads_the_dashboard_of_a_scripted_day(live, browser, artif
     expect(page.locator("[data-figure=automated_rate] .fb-tag")).to_have_text("Warning")
     assert axe_violations(page) == []
     page.screenshot(path=artifacts / "analytics-supervisor-1280.png")
-    page.screenshot(path=artifacts / "analytics-supervisor-1280-full.png", full_page=True)
+    page.locator(".an-charts").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "analytics-supervisor-1280-charts.png")
+    page.locator("table[data-table=agents]").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "analytics-supervisor-1280-tables.png")
 
     # CSV of the agents table: a file with a header and one row per agent
     with page.expect_download() as download:
@@ -142,8 +146,16 @@ def test_a_supervisor_reads_the_dashboard_of_a_scripted_day(live, browser, artif
     csv_text = download.value.path().read_text(encoding="utf-8-sig")
     assert csv_text.splitlines()[0].startswith("Agent,Handled") and len(csv_text.splitlines()) == 4
 
+    # the last 30 days hold the scripted day: its bars and points in the daily charts
+    page.click(".an-filters button:has-text('Last 30 days')")
+    expect(page.locator("table[data-table=daily] tbody tr")).to_have_count(30)
+    expect(page.locator("table[data-table=daily] tbody tr", has_text=DAY.isoformat()).locator("td").first) \
+        .to_have_text(str(expected["conversations"]))
+    page.locator(".an-charts").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "analytics-supervisor-1280-30days.png")
+
     # bad input: an inverted period is refused with the field named
-    page.fill("input[name=start]", (DAY + dt.timedelta(days=2)).isoformat())
+    page.fill("input[name=start]", (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat())
     page.click(".an-filters button[type=submit]")
     expect(page.locator(".an-head .fb-error")).to_contain_text("end")
 
@@ -157,7 +169,8 @@ def test_a_supervisor_reads_the_dashboard_of_a_scripted_day(live, browser, artif
     phone.screenshot(path=artifacts / "analytics-supervisor-zh-390.png")
     phone.locator(".an-charts").scroll_into_view_if_needed()
     phone.screenshot(path=artifacts / "analytics-supervisor-zh-390-charts.png")
-    phone.screenshot(path=artifacts / "analytics-supervisor-zh-390-full.png", full_page=True)
+    phone.locator("table[data-table=agents]").scroll_into_view_if_needed()
+    phone.screenshot(path=artifacts / "analytics-supervisor-zh-390-tables.png")
     phone.select_option(".bo-top .bo-locale", "zh-Hant")
     expect(phone.locator("[data-figure=automated_rate] .an-label")).to_have_text("自動解決率")
     assert axe_violations(phone) == []

@@ -1,5 +1,5 @@
 """Analytics roll-ups: one row per conversation and per handoff (kept current from messages and handoff events),
-the roll-up's marks, and the supervisor's targets and warning levels.
+their sums per day, the roll-up's marks, and the supervisor's targets and warning levels.
 
 Revision ID: analytics_rollups
 Revises: agent_roles
@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+DAILY_SUMS = ("conversations", "automated", "customer_messages", "answers", "clarify", "unsure", "rephrase", "rejected",
+              "errors", "helpful", "not_helpful")
 
 revision = "analytics_rollups"
 down_revision = "agent_roles"
@@ -39,6 +41,16 @@ def upgrade() -> None:
         sa.Column("automated", sa.Boolean(), nullable=False),
     )
     op.create_index("ix_analytics_conversations_day", "analytics_conversations", ["day", "language", "category"])
+    op.create_table(
+        "analytics_daily",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("day", sa.String(10), nullable=False),
+        sa.Column("language", sa.String(8)),
+        sa.Column("category", sa.String(64)),
+        sa.Column("handoff_reason", sa.String(32)),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in DAILY_SUMS),
+    )
+    op.create_index("ix_analytics_daily_day", "analytics_daily", ["day", "language", "category"])
     op.create_table(
         "analytics_handoffs",
         sa.Column("handoff_id", sa.String(36), primary_key=True),
@@ -77,6 +89,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("analytics_targets")
     op.drop_table("analytics_state")
+    op.drop_index("ix_analytics_daily_day", "analytics_daily")
+    op.drop_table("analytics_daily")
     op.drop_index("ix_analytics_handoffs_day", "analytics_handoffs")
     op.drop_index("ix_analytics_handoffs_conversation_id", "analytics_handoffs")
     op.drop_table("analytics_handoffs")
