@@ -131,14 +131,13 @@ export function Analytics({ auth, onSignedOut }: SectionProps) {
           <h2 class="an-h2">{t("app.analytics.figures")}</h2>
           <ul class="an-cards" aria-label={t("app.analytics.figures")}>
             {HEADLINE.map((key) => figures.get(key)).filter((f): f is Figure => !!f).map((f) => (
-              <li key={f.key} class={"an-card fb-card " + (f.status || "")} data-figure={f.key}>
+              <li key={f.key} class={"an-card fb-card " + (f.status || "")} data-figure={f.key}
+                  aria-describedby={f.key === "automated_rate" ? "def-automated" : f.key === "sla_breach_rate" ? "def-sla" : undefined}>
                 <span class="an-label">{figureLabel(t, f.key)}</span>
                 <span class="an-value">{formatValue(f.value, f.unit, t)}</span>
                 <span class="an-basis">{t(basisKey(f.key), { count: f.basis })}</span>
                 {f.status && <Tag tone={f.status === "ok" ? "ok" : f.status === "warning" ? "warn" : "danger"}>{t(("app.analytics.status." + f.status) as MessageKey)}</Tag>}
                 {f.target !== null && <span class="an-basis">{t("app.analytics.target")}: {formatValue(f.target, f.unit, t)} · {t("app.analytics.warning")}: {formatValue(f.warning, f.unit, t)}</span>}
-                {f.key === "automated_rate" && <span class="an-def">{t("app.analytics.def.automated")}</span>}
-                {f.key === "sla_breach_rate" && <span class="an-def">{t("app.analytics.def.sla", { target: formatValue(report.first_reply_target_seconds, "seconds", t) })}</span>}
                 <Button variant="quiet" class="an-edit" aria-expanded={editing === f.key}
                         aria-label={t("app.analytics.set_target_for", { figure: figureLabel(t, f.key) })}
                         onClick={() => setEditing(editing === f.key ? null : f.key)}>{t("app.analytics.set_target")}</Button>
@@ -147,6 +146,10 @@ export function Analytics({ auth, onSignedOut }: SectionProps) {
             ))}
           </ul>
 
+          <div class="an-defbox">
+            <p id="def-automated" class="an-def">{t("app.analytics.def.automated")}</p>
+            <p id="def-sla" class="an-def">{t("app.analytics.def.sla", { target: formatValue(report.first_reply_target_seconds, "seconds", t) })}</p>
+          </div>
           <details class="an-defs">
             <summary>{t("app.analytics.definitions")}</summary>
             <ul>
