@@ -1,20 +1,21 @@
 """The dashboard's figures for a period (and optionally a language or a category), read from the roll-ups.
 
-Two grouped queries over `analytics_conversations` (by day and first-handoff reason; by category) and one
-read of the period's `analytics_handoffs` rows; percentiles and the per-agent table are computed from those.
+Grouped queries over `analytics_daily` (by day and first-handoff reason; by category) and over the period's
+`analytics_handoffs` (by day, agent and category), and nearest-rank percentiles ranked in the database with window
+functions: no per-conversation or per-handoff rows leave the database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from faqbot.analytics.facts import OUTCOME_COLUMNS, percentile
+from faqbot.analytics.facts import OUTCOME_COLUMNS
 from faqbot.analytics.rollup import Rollup
 from faqbot.analytics.tables import daily_totals as facts
 from faqbot.analytics.tables import handoff_facts as handoff_rows
@@ -134,10 +135,6 @@ def _rate(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _mean(values: Sequence[float]) -> float | None:
-    return round(sum(values) / len(values), 3) if values else None
-
-
 _SUMS = ("customer_messages", *OUTCOME_COLUMNS.values(), "helpful", "not_helpful")
 
 
@@ -187,12 +184,7 @@ class ReportBuilder:
                        func.coalesce(func.sum(case((facts.c.handoff_reason.is_not(None), facts.c.conversations),
                                                    else_=0)), 0).label("handed_off"))
                 .where(and_(*conditions)).group_by(facts.c.category))).all()
-            handoffs = (await conn.execute(
-                select(handoff_rows.c.day, handoff_rows.c.category, handoff_rows.c.status, handoff_rows.c.agent_id,
-                       handoff_rows.c.first_reply_agent_id, handoff_rows.c.live, handoff_rows.c.wait_s,
-                       handoff_rows.c.first_reply_s, handoff_rows.c.resolution_s, handoff_rows.c.breached,
-                       handoff_rows.c.rating)
-                .where(and_(*handoff_conditions)))).all()
+            handoffs = await _handoff_sums(conn, handoff_conditions)
         targets = await self._targets.all()
         names = await self._agent_names()
         return self._assemble(filters, by_day, by_category, handoffs, targets, names, known)
@@ -213,29 +205,24 @@ class ReportBuilder:
         handed_off = sum(reasons.values())
         rated = total["helpful"] + total["not_helpful"]
 
-        live = [h for h in handoffs if h.live]
-        resolved = [h for h in handoffs if h.status == "resolved"]
-        ratings = [h.rating for h in handoffs if h.rating is not None]
-        first = [h.first_reply_s for h in live if h.first_reply_s is not None]
-        wait = [h.wait_s for h in live if h.wait_s is not None]
-        resolution = [h.resolution_s for h in resolved if h.resolution_s is not None]
-
+        h = handoffs.total
+        pct = handoffs.percentiles
         values: dict[str, tuple[float | None, int]] = {
             "conversations": (conversations, conversations),
             "automated_rate": (_rate(total["automated"], conversations), conversations),
             "handoff_rate": (_rate(handed_off, conversations), conversations),
             "helpful_share": (_rate(total["helpful"], rated), rated),
-            "csat_average": (_mean(ratings), len(ratings)),
-            "csat_response_rate": (_rate(len(ratings), len(resolved)), len(resolved)),
-            "first_reply_p50": (percentile(first, 50), len(first)),
-            "first_reply_p90": (percentile(first, 90), len(first)),
-            "wait_p50": (percentile(wait, 50), len(wait)),
-            "wait_p90": (percentile(wait, 90), len(wait)),
-            "resolution_p50": (percentile(resolution, 50), len(resolution)),
-            "resolution_p90": (percentile(resolution, 90), len(resolution)),
-            "sla_breach_rate": (_rate(sum(1 for h in live if h.breached), len(live)), len(live)),
-            "offline_tickets": (sum(1 for h in handoffs if not h.live), len(handoffs)),
-            "abandoned_waits": (sum(1 for h in handoffs if h.status == "abandoned"), len(handoffs)),
+            "csat_average": (_mean_of(h["rating_sum"], h["ratings"]), h["ratings"]),
+            "csat_response_rate": (_rate(h["ratings"], h["resolved"]), h["resolved"]),
+            "first_reply_p50": (pct.get(("first_reply", 50)), handoffs.counts["first_reply"]),
+            "first_reply_p90": (pct.get(("first_reply", 90)), handoffs.counts["first_reply"]),
+            "wait_p50": (pct.get(("wait", 50)), handoffs.counts["wait"]),
+            "wait_p90": (pct.get(("wait", 90)), handoffs.counts["wait"]),
+            "resolution_p50": (pct.get(("resolution", 50)), handoffs.counts["resolution"]),
+            "resolution_p90": (pct.get(("resolution", 90)), handoffs.counts["resolution"]),
+            "sla_breach_rate": (_rate(h["breached"], h["live"]), h["live"]),
+            "offline_tickets": (h["handoffs"] - h["live"], h["handoffs"]),
+            "abandoned_waits": (h["abandoned"], h["handoffs"]),
         }
         figures = []
         for key, (value, basis) in values.items():
@@ -245,20 +232,15 @@ class ReportBuilder:
                 figure.target, figure.warning, figure.status = t.target, t.warning, t.status(value)
             figures.append(figure)
 
-        handoffs_by_day: dict[str, list] = defaultdict(list)
-        for h in handoffs:
-            handoffs_by_day[h.day].append(h)
         daily = []
         for day in filters.days:
-            d, hs = per_day.get(day, {}), handoffs_by_day.get(day, [])
-            day_live = [h for h in hs if h.live]
-            day_ratings = [h.rating for h in hs if h.rating is not None]
+            d, hd = per_day.get(day, {}), handoffs.by_day.get(day, {})
             daily.append(DayRow(
                 day, d.get("conversations", 0), _rate(d.get("automated", 0), d.get("conversations", 0)),
                 _rate(d.get("handed_off", 0), d.get("conversations", 0)),
-                _rate(d.get("helpful", 0), d.get("helpful", 0) + d.get("not_helpful", 0)), _mean(day_ratings),
-                percentile([h.first_reply_s for h in day_live if h.first_reply_s is not None], 50),
-                _rate(sum(1 for h in day_live if h.breached), len(day_live))))
+                _rate(d.get("helpful", 0), d.get("helpful", 0) + d.get("not_helpful", 0)),
+                _mean_of(hd.get("rating_sum", 0), hd.get("ratings", 0)), handoffs.daily_first_reply_p50.get(day),
+                _rate(hd.get("breached", 0), hd.get("live", 0))))
 
         return AnalyticsReport(
             start=filters.start.isoformat(), end=filters.end.isoformat(), language=filters.language,
@@ -270,35 +252,104 @@ class ReportBuilder:
             languages=list(LANGUAGES), known_categories=known, generated_at=utcnow().isoformat())
 
 
-def _agents(handoffs, names: dict[str, str]) -> list[AgentRow]:
-    handled: dict[str, list] = defaultdict(list)
-    first: dict[str, list[float]] = defaultdict(list)
-    for h in handoffs:
-        if h.agent_id and h.status in ("resolved", "assigned"):
-            handled[h.agent_id].append(h)
-        if h.first_reply_agent_id and h.first_reply_s is not None:
-            first[h.first_reply_agent_id].append(h.first_reply_s)
+def _agents(handoffs: HandoffSums, names: dict[str, str]) -> list[AgentRow]:
+    ids = set(handoffs.by_agent) | set(handoffs.agent_first_reply_p50)
     rows = []
-    for agent_id in sorted(set(handled) | set(first), key=lambda a: (names.get(a, a).lower(), a)):
-        mine = handled.get(agent_id, [])
-        ratings = [h.rating for h in mine if h.rating is not None]
+    for agent_id in sorted(ids, key=lambda a: (names.get(a, a).lower(), a)):
+        mine = handoffs.by_agent.get(agent_id, {})
         rows.append(AgentRow(
-            agent_id, names.get(agent_id, agent_id), len(mine), percentile(first.get(agent_id, []), 50),
-            percentile([h.resolution_s for h in mine if h.status == "resolved" and h.resolution_s is not None], 50),
-            _mean(ratings), len(ratings)))
+            agent_id, names.get(agent_id, agent_id), mine.get("handled", 0),
+            handoffs.agent_first_reply_p50.get(agent_id),
+            handoffs.agent_resolution_p50.get(agent_id), _mean_of(mine.get("rating_sum", 0), mine.get("ratings", 0)),
+            mine.get("ratings", 0)))
     return rows
 
 
-def _categories(by_category, handoffs) -> list[CategoryRow]:
-    ratings: dict[str, list[int]] = defaultdict(list)
-    for h in handoffs:
-        if h.rating is not None:
-            ratings[h.category or UNCATEGORISED].append(h.rating)
+def _categories(by_category, handoffs: HandoffSums) -> list[CategoryRow]:
     rows = []
     for row in sorted(by_category, key=lambda r: (-int(r.conversations), r.category or "")):
         name = row.category or UNCATEGORISED
         conversations = int(row.conversations)
+        ratings, rating_sum = handoffs.by_category.get(name, (0, 0))
         rows.append(CategoryRow(
             name, conversations, _rate(int(row.automated), conversations), _rate(int(row.handed_off), conversations),
-            _rate(int(row.helpful), int(row.helpful) + int(row.not_helpful)), _mean(ratings.get(name, []))))
+            _rate(int(row.helpful), int(row.helpful) + int(row.not_helpful)), _mean_of(rating_sum, ratings)))
     return rows
+
+
+def _mean_of(total: float, count: int) -> float | None:
+    return round(total / count, 3) if count else None
+
+
+@dataclass
+class HandoffSums:
+    """The period's handoff figures, summed and ranked in SQL (no per-handoff rows leave the database)."""
+
+    total: dict[str, int]
+    by_day: dict[str, dict[str, int]]
+    by_agent: dict[str, dict[str, int]]
+    by_category: dict[str, tuple[int, int]]
+    percentiles: dict[tuple[str, int], float]
+    counts: dict[str, int]
+    daily_first_reply_p50: dict[str, float]
+    agent_first_reply_p50: dict[str, float]
+    agent_resolution_p50: dict[str, float]
+
+
+async def _handoff_sums(conn, conditions: list) -> HandoffSums:
+    h = handoff_rows.c
+    resolved = h.status == "resolved"
+    flag = lambda condition: func.coalesce(func.sum(case((condition, 1), else_=0)), 0)  # noqa: E731
+    sums = (func.count().label("handoffs"), flag(h.live.is_(True)).label("live"),
+            flag(h.breached.is_(True)).label("breached"), flag(resolved).label("resolved"),
+            flag(h.status == "abandoned").label("abandoned"), func.count(h.rating).label("ratings"),
+            func.coalesce(func.sum(h.rating), 0).label("rating_sum"))
+    where = and_(*conditions)
+    by_day = {r.day: dict(r._mapping) for r in
+              (await conn.execute(select(h.day, *sums).where(where).group_by(h.day))).all()}
+    keys = ("handoffs", "live", "breached", "resolved", "abandoned", "ratings", "rating_sum")
+    total = {k: sum(int(d[k]) for d in by_day.values()) for k in keys}
+    by_agent = {r.agent_id: {"handled": int(r.handled), "ratings": int(r.ratings), "rating_sum": int(r.rating_sum)}
+                for r in (await conn.execute(
+                    select(h.agent_id, func.count().label("handled"), func.count(h.rating).label("ratings"),
+                           func.coalesce(func.sum(h.rating), 0).label("rating_sum"))
+                    .where(where, h.agent_id.is_not(None), h.status.in_(("resolved", "assigned")))
+                    .group_by(h.agent_id))).all()}
+    by_category = {(r.category or UNCATEGORISED): (int(r.ratings), int(r.rating_sum)) for r in (await conn.execute(
+        select(h.category, func.count(h.rating).label("ratings"), func.coalesce(func.sum(h.rating), 0)
+               .label("rating_sum")).where(where, h.rating.is_not(None)).group_by(h.category))).all()}
+    live = and_(where, h.live.is_(True))
+    percentiles: dict[tuple[str, int], float] = {}
+    counts: dict[str, int] = {}
+    for name, column, condition in (("first_reply", h.first_reply_s, live), ("wait", h.wait_s, live),
+                                    ("resolution", h.resolution_s, and_(where, resolved))):
+        ranked, count = await _nearest_rank(conn, column, None, condition, (50, 90))
+        counts[name] = count
+        percentiles.update({(name, p): value for (_, p), value in ranked.items()})
+    daily, _ = await _nearest_rank(conn, h.first_reply_s, h.day, live, (50,))
+    agent_first, _ = await _nearest_rank(conn, h.first_reply_s, h.first_reply_agent_id,
+                                         and_(live, h.first_reply_agent_id.is_not(None)), (50,))
+    agent_resolution, _ = await _nearest_rank(conn, h.resolution_s, h.agent_id,
+                                              and_(where, resolved, h.agent_id.is_not(None)), (50,))
+    return HandoffSums(total, by_day, by_agent, by_category, percentiles, counts,
+                       {part: v for (part, _), v in daily.items()}, {part: v for (part, _), v in agent_first.items()},
+                       {part: v for (part, _), v in agent_resolution.items()})
+
+
+async def _nearest_rank(conn, column, partition, condition, ps: tuple[int, ...]) -> tuple[dict, int]:
+    """Nearest-rank percentiles `ps` of `column` per `partition` (or overall), ranked in the database:
+    {(part, p): value}, and how many values there were in all."""
+    over = {"partition_by": partition} if partition is not None else {}
+    part = partition.label("part") if partition is not None else literal("").label("part")
+    inner = select(part, column.label("v"), func.row_number().over(order_by=column, **over).label("rn"),
+                   func.count().over(**over).label("n")).where(condition, column.is_not(None)).subquery()
+    rows = (await conn.execute(select(inner.c.part, inner.c.v, inner.c.rn, inner.c.n).where(
+        or_(*(inner.c.rn == (inner.c.n * p + 99) // 100 for p in ps))))).all()
+    found: dict[tuple[str, int], float] = {}
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row.part] = int(row.n)
+        for p in ps:
+            if int(row.rn) == max(1, (int(row.n) * p + 99) // 100):
+                found[(row.part, p)] = float(row.v)
+    return found, sum(totals.values())
