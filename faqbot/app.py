@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from embeddings import TextEncoder
+from faqbot.analytics import Rollup
 from faqbot.api import actions, agent, analytics, customer, history, kb, pages, privacy, widget
 from faqbot.api.errors import install_error_handlers
 from faqbot.api.rate_limits import PerAddressLimits
@@ -37,12 +38,13 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
         watcher = asyncio.create_task(services.core.knowledge.watch(settings.kb_poll_seconds))
         sweeper = asyncio.create_task(_sweep_forever(services.desk, settings.sweep_seconds))
         retention = asyncio.create_task(_retention_forever(services.customer_data, RETENTION_SWEEP_SECONDS))
+        rollups = asyncio.create_task(_analytics_forever(services.analytics.rollup, settings.analytics_refresh_seconds))
         logging.getLogger(__name__).info("faqbot ready with %d published articles",
                                          services.core.knowledge.article_count)
         try:
             yield
         finally:
-            for task in (watcher, sweeper, retention):
+            for task in (watcher, sweeper, retention, rollups):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -82,6 +84,17 @@ async def _retention_forever(customer_data: CustomerData, interval_seconds: floa
             await customer_data.apply_retention()
         except Exception:
             logging.getLogger(__name__).exception("retention sweep failed")
+        await asyncio.sleep(interval_seconds)
+
+
+async def _analytics_forever(rollup: Rollup, interval_seconds: float) -> None:
+    """Keep the analytics roll-ups current, so a dashboard request has little left to catch up (the first run
+    after the migration builds them for the whole history)."""
+    while True:
+        try:
+            await rollup.refresh()
+        except Exception:
+            logging.getLogger(__name__).exception("analytics roll-up refresh failed")
         await asyncio.sleep(interval_seconds)
 
 

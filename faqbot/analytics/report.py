@@ -149,6 +149,10 @@ class ReportBuilder:
         self._kb_categories = kb_categories
         self._target_s = first_reply_target_s
 
+    @property
+    def rollup(self) -> Rollup:
+        return self._rollup
+
     async def categories(self) -> list[str]:
         """Categories a filter may name: the knowledge base's, and any the roll-ups have seen."""
         async with self._engine.connect() as conn:
