@@ -2,7 +2,7 @@
 their sums per day, the roll-up's marks, and the supervisor's targets and warning levels.
 
 Revision ID: analytics_rollups
-Revises: agent_roles
+Revises: team_and_audit
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ DAILY_SUMS = ("conversations", "automated", "customer_messages", "answers", "cla
               "errors", "helpful", "not_helpful")
 
 revision = "analytics_rollups"
-down_revision = "agent_roles"
+down_revision = "team_and_audit"  # follows main (… 0010 question_resolutions, 0009 team_and_audit)
 branch_labels = None
 depends_on = None
 
