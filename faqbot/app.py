@@ -11,7 +11,21 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from embeddings import TextEncoder
-from faqbot.api import actions, agent, audit, customer, docs, history, kb, pages, privacy, team, widget
+from faqbot.analytics import Rollup
+from faqbot.api import (
+    actions,
+    agent,
+    analytics,
+    audit,
+    customer,
+    docs,
+    history,
+    kb,
+    pages,
+    privacy,
+    team,
+    widget,
+)
 from faqbot.api.errors import install_error_handlers
 from faqbot.api.rate_limits import PerAddressLimits
 from faqbot.conversations import EventHub
@@ -43,12 +57,14 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
         sweeper = asyncio.create_task(_sweep_forever(services.desk, services.leader, settings.sweep_seconds))
         retention = asyncio.create_task(_retention_forever(services.customer_data, services.leader,
                                                            RETENTION_SWEEP_SECONDS))
+        rollups = asyncio.create_task(_analytics_forever(services.analytics.rollup,
+                                                         settings.analytics_refresh_seconds))
         logging.getLogger(__name__).info("faqbot ready with %d published articles",
                                          services.core.knowledge.article_count)
         try:
             yield
         finally:
-            for task in (watcher, follower, sweeper, retention):
+            for task in (watcher, follower, sweeper, retention, rollups):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -74,6 +90,7 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     app.include_router(audit.router)
     app.include_router(history.router)
     app.include_router(kb.router)
+    app.include_router(analytics.router)
     app.include_router(privacy.router)
     app.include_router(actions.router)
     app.include_router(pages.router)
@@ -93,6 +110,17 @@ async def _retention_forever(customer_data: CustomerData, leader: Leadership, in
                 await customer_data.apply_retention()
         except Exception:
             logging.getLogger(__name__).exception("retention sweep failed")
+        await asyncio.sleep(interval_seconds)
+
+
+async def _analytics_forever(rollup: Rollup, interval_seconds: float) -> None:
+    """Keep the analytics roll-ups current, so a dashboard request has little left to catch up (the first run
+    after the migration builds them for the whole history)."""
+    while True:
+        try:
+            await rollup.refresh()
+        except Exception:
+            logging.getLogger(__name__).exception("analytics roll-up refresh failed")
         await asyncio.sleep(interval_seconds)
 
 

@@ -90,6 +90,7 @@ class Settings:
     business_hours: str = ""  # e.g. "mon-fri 09:00-18:00; sat 10:00-14:00"; empty: always open
     timezone: str = "UTC"  # of the business hours, e.g. Asia/Shanghai
     sweep_seconds: float = 1.0  # how often time-based work runs (grace periods, auto-assign, queue updates)
+    analytics_refresh_seconds: float = 60.0  # how often the analytics roll-ups catch up in the background
     log_level: str = "INFO"
 
     @property

@@ -13,6 +13,7 @@ from bot.actions import ActionServices, build_actions
 from embeddings import BatchingEncoder, SentenceTransformerEncoder, TextEncoder, limit_model_threads, model_executor
 from faqbot.agents import AgentStore, WeakPassword
 from faqbot.agents.canned import CannedReplyStore
+from faqbot.analytics import ReportBuilder, Rollup, TargetStore
 from faqbot.audit import AuditLog
 from faqbot.chat import ChatService
 from faqbot.conversation_cap import ConversationCap
@@ -83,6 +84,8 @@ class Services:
     cap: ConversationCap
     leader: Leadership
     audit: AuditLog  # who changed what: `services.audit.record(actor, action, (type, id, name), details)`
+    analytics: ReportBuilder
+    analytics_targets: TargetStore
     fleet: Fleet | None = None  # several processes share state through Redis
     presence: PresenceState | None = None
     turn_locks: TurnLocks | None = None
@@ -164,11 +167,27 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     limiter = RateLimiter(LimitsPolicy.from_settings(settings), storage_for(settings.redis_url))
     trackers = RasaTrackerStore(settings.data_dir / "rasa_tracker.db")  # where the launcher keeps Rasa's
     customer_data = CustomerData(core.conversations, core.handoffs, trackers, settings.retention_days)
+    targets = TargetStore(core.engine)
+    analytics = build_analytics(core, targets)
     return Services(core, hub=hub, rasa=rasa, chat=chat, desk=desk, canned=CannedReplyStore(core.engine),
                     actions=executor, limiter=limiter, customer_data=customer_data,
                     cap=ConversationCap(core.conversations, core.handoffs, messenger, desk,
                                         settings.max_conversation_messages),
-                    leader=leader, fleet=fleet, presence=presence, turn_locks=turn_locks, audit=AuditLog(core.engine))
+                    leader=leader, fleet=fleet, presence=presence, turn_locks=turn_locks, audit=AuditLog(core.engine),
+                    analytics=analytics, analytics_targets=targets)
+
+
+def build_analytics(core: Core, targets: TargetStore) -> ReportBuilder:
+    """The dashboard's figures over roll-ups kept current from the stored conversations and handoffs."""
+    target_s = core.settings.first_reply_target_seconds
+
+    async def agent_names() -> dict[str, str]:
+        return {a.id: a.display_name for a in await core.agents.all()}
+
+    async def kb_categories() -> set[str]:
+        return {a.category for a in await core.knowledge.store.search(limit=10000)}
+
+    return ReportBuilder(core.engine, Rollup(core.engine, target_s), targets, agent_names, kb_categories, target_s)
 
 
 async def _ensure_bootstrap_agent(agents: AgentStore, spec: str, audit: AuditLog) -> None:

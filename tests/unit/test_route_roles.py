@@ -97,6 +97,9 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", "/api/agent/agents/{agent_id}/activate"): ADMIN,
     ("PUT", "/api/agent/agents/{agent_id}/password"): ADMIN,
     ("GET", "/api/audit"): ADMIN, ("GET", "/api/audit/filters"): ADMIN,
+    # analytics
+    ("GET", "/api/analytics"): SUPERVISOR, ("GET", "/api/analytics/targets"): SUPERVISOR,
+    ("PUT", "/api/analytics/targets/{metric}"): SUPERVISOR, ("DELETE", "/api/analytics/targets/{metric}"): SUPERVISOR,
     ("GET", "/api/privacy/customers"): ADMIN, ("DELETE", "/api/privacy/customers"): ADMIN,
     # the knowledge base: any staff account reads it, editors change it
     ("GET", "/api/kb/articles"): ANY_STAFF,
