@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from embeddings import TextEncoder
-from faqbot.api import actions, agent, customer, history, kb, pages, privacy, widget
+from faqbot.api import actions, agent, customer, history, kb, pages, privacy, translations, widget
 from faqbot.api.errors import install_error_handlers
 from faqbot.api.rate_limits import PerAddressLimits
 from faqbot.customer_data import CustomerData
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     app.include_router(agent.router)
     app.include_router(history.router)
     app.include_router(kb.router)
+    app.include_router(translations.router)
     app.include_router(privacy.router)
     app.include_router(actions.router)
     app.include_router(pages.router)
