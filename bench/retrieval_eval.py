@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench.common import save
+from bench.vector_cache import cached
 from faqbot.settings import REPO_ROOT, Settings
 from faqbot.wiring import fusion_weights, retrieval_encoder
 from knowledge_base import AnswerPolicy
@@ -26,9 +27,12 @@ SETS = {
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
+    parser.add_argument("--vector-cache", type=Path,
+                        help="reuse the phrasings' vectors kept here by the tuning benchmarks (questions asked "
+                             "are never in it, so their latency still includes encoding)")
     args = parser.parse_args()
     settings = Settings.from_env()
-    encoder = retrieval_encoder(settings)
+    encoder = cached(retrieval_encoder(settings), args.vector_cache)
     weights = fusion_weights(settings, encoder.model_name)
     policy = AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh)
     results = {}

@@ -30,6 +30,8 @@ class DiskCachedEncoder:
         return self._encoder.dimension
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 1 and texts[0] not in self._vectors:  # a question asked: encoded live, not kept
+            return self._encoder.encode(texts)
         missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         for start in range(0, len(missing), 512):
             chunk = missing[start:start + 512]
