@@ -30,17 +30,20 @@ def main() -> None:
     parser.add_argument("--vector-cache", type=Path,
                         help="reuse the phrasings' vectors kept here by the tuning benchmarks (questions asked "
                              "are never in it, so their latency still includes encoding)")
+    parser.add_argument("--sets", default=",".join(SETS), help="which of " + ", ".join(SETS))
+    parser.add_argument("--out", default="retrieval_eval", help="result file name in bench/results")
     args = parser.parse_args()
     settings = Settings.from_env()
     encoder = cached(retrieval_encoder(settings), args.vector_cache)
     weights = fusion_weights(settings, encoder.model_name)
     policy = AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh)
     results = {}
-    for name, (train, test, label) in SETS.items():
+    for name in args.sets.split(","):
+        train, test, label = SETS[name]
         results[name] = evaluate(read_labelled_csv(args.data / train, "text", label),
                                  read_labelled_csv(args.data / test, "text", label), encoder, policy, "oos",
                                  weights=weights)
-    save("retrieval_eval", {"model": encoder.model_name, "fusion_weights": asdict(weights),
+    save(args.out, {"model": encoder.model_name, "fusion_weights": asdict(weights),
                             "load_average": os.getloadavg(), **results})
 
 

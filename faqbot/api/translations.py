@@ -11,8 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from faqbot.api.deps import ServicesDep
-from faqbot.api.kb import CurrentEditor
+from faqbot.api.deps import EditorAgent, ServicesDep
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
 
@@ -49,7 +48,7 @@ class MissingTranslations(BaseModel):
     403: {"model": ErrorResponse, "description": "not an editor"},
     422: {"model": ErrorResponse, "description": "invalid `scan`"},
 })
-async def missing_translations(editor: CurrentEditor, services: ServicesDep,
+async def missing_translations(editor: EditorAgent, services: ServicesDep,
                                scan: int = Query(default=5000, ge=1, le=100_000)) -> MissingTranslations:
     """Published articles whose topic has no version in a language, with how often customers writing in that
     language were answered with them (most asked first): what to translate next."""

@@ -46,6 +46,10 @@ def test_both_languages_are_calibrated(policy):
     assert sorted(policy.calibrator.coefficients) == ["en", "zh"]
 
 
+def test_an_english_only_encoder_never_answers_across_languages(policy):
+    assert policy.calibrator.across_at == {}  # MiniLM does not place a translation near its original
+
+
 @pytest.mark.parametrize(("question", "article_id"), PARAPHRASES)
 def test_paraphrases_find_their_article_and_are_answered(retriever, policy, question, article_id):
     hits = retriever.search(question)

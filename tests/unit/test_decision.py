@@ -5,7 +5,7 @@ import pytest
 
 from embeddings import HashingEncoder
 from knowledge_base import AnswerPolicy, Outcome
-from knowledge_base.calibration import Calibrator, fit_calibrator, operating_points
+from knowledge_base.calibration import ANSWER_RATE, CLARIFY_RATE, Calibrator, fit_calibrator, operating_points
 from knowledge_base.decision import Decision
 from knowledge_base.retrieval import ArticleHit, FusionWeights, HybridRetriever
 from tests.factories import SMALL_KB, article
@@ -43,7 +43,7 @@ def test_the_fitted_calibrator_keeps_what_it_needs_to_move_its_operating_points(
     fitted = fit_calibrator(retriever, OFF_TOPIC)
     for language in fitted.coefficients:
         assert list(fitted.found[language]) == sorted(fitted.found[language]) and fitted.found[language]
-        again = fitted.with_rates(0.90, 0.99)
+        again = fitted.with_rates(ANSWER_RATE, CLARIFY_RATE)
         assert again.answer_at[language] == pytest.approx(fitted.answer_at[language])
 
 
