@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from embeddings import TextEncoder
-from faqbot.api import actions, agent, customer, history, kb, pages, privacy, translations, widget
+from faqbot.api import actions, agent, audit, customer, docs, history, kb, pages, privacy, team, translations, widget
 from faqbot.api.errors import install_error_handlers
 from faqbot.api.rate_limits import PerAddressLimits
 from faqbot.conversations import EventHub
@@ -59,6 +59,8 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
         description="Customer-service assistant: Rasa bot, knowledge base and human handoff.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,   # served by faqbot.api.docs from the service's own copy of Swagger UI (works offline)
+        redoc_url=None,  # ReDoc would load from a CDN
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -68,12 +70,15 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     app.include_router(customer.router)
     app.include_router(widget.router)
     app.include_router(agent.router)
+    app.include_router(team.router)
+    app.include_router(audit.router)
     app.include_router(history.router)
     app.include_router(kb.router)
     app.include_router(translations.router)
     app.include_router(privacy.router)
     app.include_router(actions.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
 

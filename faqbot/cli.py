@@ -254,12 +254,15 @@ def _csv(text: str) -> list[str]:
 async def _create_agent(settings: Settings, username: str, password: str, display_name: str | None,
                         roles: list[str], profile: dict) -> None:
     from faqbot.agents import AgentStore
+    from faqbot.audit import AuditLog
     from faqbot.db import make_engine, migrate
 
     engine = make_engine(settings.resolved_database_url)
     await migrate(engine)
     try:
         agent = await AgentStore(engine).create(username, password, display_name=display_name, roles=roles, **profile)
+        await AuditLog(engine).record(None, "account.create", ("account", agent.id, agent.username),
+                                      {"roles": sorted(agent.roles), "via": "command line"})
     except Exception as exc:  # duplicate username, bad password...
         print(f"could not create agent: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc

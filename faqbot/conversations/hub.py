@@ -24,6 +24,11 @@ def conversation_topic(conversation_id: str) -> str:
     return f"conversation:{conversation_id}"
 
 
+def account_topic(agent_id: str) -> str:
+    """Where an account's sessions hear that they ended (deactivation, password reset, logout)."""
+    return f"account:{agent_id}"
+
+
 class Subscription:
     def __init__(self, maxsize: int) -> None:
         self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=maxsize)

@@ -3,8 +3,8 @@
 The pages load only their own scripts, styles and fonts (the front end is built into static files with no
 inline scripts), talk only to this origin (HTTP and WebSocket) and cannot be framed, except the customer
 chat page, which the widget shows in an iframe on the shop's site: its `frame-ancestors` come from
-FAQBOT_WIDGET_FRAME_ANCESTORS (the shop's origins). The API docs page loads Swagger UI from its CDN, so it
-gets a policy of its own.
+FAQBOT_WIDGET_FRAME_ANCESTORS (the shop's origins). The API docs page runs Swagger UI from the service's own
+copy (no CDN); it gets a policy of its own only because Swagger UI sets inline styles.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
                "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'")
-DOCS_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-               "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-               "https://fastapi.tiangolo.com https://cdn.redoc.ly; worker-src blob:; connect-src 'self'; "
-               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+DOCS_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+               "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+               "frame-ancestors 'none'")
+DOCS_PATHS = frozenset({"/docs"})
 WIDGET_PAGES = frozenset({"/"})  # shown inside the widget's iframe on the shop's pages
 
 

@@ -54,12 +54,23 @@ class Assignment:
         candidate = await ctx.candidate(target)
         if not candidate.has_room:
             raise InvalidHandoffTransition(f"{target.display_name} has no room for another conversation")
-        handoff = await ctx.handoffs.transfer(handoff_id, agent.id, target.id)
+        handoff = await ctx.handoffs.transfer(handoff_id, await self._holder(handoff_id, agent), target.id)
         await ctx.announce_agent(handoff, target, "agent_transferred", from_agent=agent.display_name)
         return handoff
 
+    async def _holder(self, handoff_id: str, agent: Agent) -> str:
+        """Whose conversation `agent` acts on: their own, or, for an admin, whoever holds it now."""
+        if agent.has_role("admin"):
+            handoff = await self._ctx.handoffs.get(handoff_id)
+            if handoff.agent_id and handoff.agent_id != agent.id:
+                return handoff.agent_id
+        return agent.id
+
     async def requeue(self, handoff_id: str, agent: Agent, why: str = "put back by the agent") -> Handoff:
-        handoff = await self._ctx.handoffs.requeue(handoff_id, agent.id, why)
+        holder = await self._holder(handoff_id, agent)
+        if holder != agent.id:
+            why = f"put back by {agent.display_name}"
+        handoff = await self._ctx.handoffs.requeue(handoff_id, holder, why)
         await self.after_requeue(handoff)
         return handoff
 
@@ -94,7 +105,7 @@ class Assignment:
                       outcome: str = "resolved") -> tuple[Handoff, list[Message]]:
         """Close the handoff and give the conversation back to the bot, which asks for a rating."""
         ctx = self._ctx
-        handoff = await ctx.handoffs.resolve(handoff_id, agent.id, note, outcome)
+        handoff = await ctx.handoffs.resolve(handoff_id, await self._holder(handoff_id, agent), note, outcome)
         conversation_id = handoff.conversation_id
         language = await ctx.language(conversation_id)
         messages = [await ctx.messenger.append(

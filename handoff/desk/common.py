@@ -54,7 +54,7 @@ class DeskContext:
 
     async def candidates(self) -> list[Candidate]:
         loads = await self.handoffs.assigned_counts()
-        agents = [a for a in await self.agents.all() if a.has_role("agent")]
+        agents = [a for a in await self.agents.all() if a.active and a.has_role("agent")]
         by_idle = sorted(agents, key=lambda a: a.presence_since or dt.datetime.min.replace(tzinfo=dt.UTC))
         return [candidate_of(a, loads.get(a.id, 0), by_idle.index(a)) for a in agents]
 

@@ -131,3 +131,6 @@ class HandoffDesk:
 
     async def team(self) -> list[dict[str, Any]]:
         return await self.console.team()
+
+    async def accounts(self) -> list[dict[str, Any]]:
+        return await self.console.accounts()

@@ -98,7 +98,13 @@ class ConsoleViews:
     async def team(self) -> list[dict[str, Any]]:
         loads = await self._ctx.handoffs.assigned_counts()
         return [{**a.to_json(), "load": loads.get(a.id, 0), "connected": await self._presence.is_connected(a.id)}
-                for a in await self._ctx.agents.all() if a.has_role("agent")]
+                for a in await self._ctx.agents.all() if a.active and a.has_role("agent")]
+
+    async def accounts(self) -> list[dict[str, Any]]:
+        """Every account, active or not, with presence and load (the Team section)."""
+        loads = await self._ctx.handoffs.assigned_counts()
+        return [{**a.to_json(), "load": loads.get(a.id, 0), "connected": await self._presence.is_connected(a.id)}
+                for a in await self._ctx.agents.all()]
 
 
 def _event_json(event: HandoffEvent, names: dict[str, str]) -> dict[str, Any]:

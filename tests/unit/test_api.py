@@ -206,11 +206,14 @@ def test_agent_accounts_profiles_and_canned_replies(client):
 
     saved = client.post("/api/agent/canned", json={"title": "Greeting", "text": "Hi, how can I help?",
                                                     "language": "en"}, headers=sam)
-    assert saved.status_code == 201
-    replies = client.get("/api/agent/canned", headers=alice).json()["replies"]
-    assert [(r["title"], r["text"]) for r in replies] == [("Greeting", "Hi, how can I help?")]
-    assert client.delete(f"/api/agent/canned/{replies[0]['id']}", headers=alice).status_code == 204
-    assert error_code(client.delete(f"/api/agent/canned/{replies[0]['id']}", headers=alice)) == \
+    assert saved.status_code == 201 and saved.json()["reply"]["shared"] is False  # personal unless said
+    mine = client.get("/api/agent/canned", headers=sam).json()["replies"]
+    assert [(r["title"], r["text"], r["mine"]) for r in mine] == [("Greeting", "Hi, how can I help?", True)]
+    assert client.get("/api/agent/canned", headers=alice).json()["replies"] == []  # sam's own
+    assert error_code(client.delete(f"/api/agent/canned/{mine[0]['id']}", headers=alice)) == \
+        "canned_reply_not_found"
+    assert client.delete(f"/api/agent/canned/{mine[0]['id']}", headers=sam).status_code == 204
+    assert error_code(client.delete(f"/api/agent/canned/{mine[0]['id']}", headers=sam)) == \
         "canned_reply_not_found"
 
 

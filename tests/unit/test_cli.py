@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 from faqbot.agents import AgentStore
+from faqbot.audit import AuditLog
 from faqbot.db import make_engine
 
 
@@ -22,11 +23,13 @@ def test_agent_create_then_login(tmp_path):
     async def login():
         engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'faqbot.db'}")
         try:
-            return await AgentStore(engine).login("bob", "bob-secret")
+            return await AgentStore(engine).login("bob", "bob-secret"), await AuditLog(engine).page()
         finally:
             await engine.dispose()
 
-    agent, token = asyncio.run(login())
+    (agent, token), audit = asyncio.run(login())
+    assert [(e.action, e.actor_name, e.target.name, e.details["via"]) for e in audit.entries] == [
+        ("account.create", "system", "bob", "command line")]  # accounts made outside the service are audited too
     assert agent.display_name == "Bob" and token
     assert (agent.skills, agent.languages, agent.max_concurrent, agent.auto_assign) == (
         ("refunds", "shipping"), ("zh",), 2, False)

@@ -175,3 +175,19 @@ def test_policy_defaults_are_sane():
     policy = DeskPolicy()
     assert policy.grace_seconds >= 60 and 30 <= policy.queue_update_seconds <= 60
     assert policy.hours.is_open(dt.datetime.now(dt.UTC))
+
+
+async def test_an_admin_resolves_or_puts_back_another_agents_conversation(chat, desk, agents, handoffs):
+    alice = await agents.create("alice", "secret-pw", display_name="Alice")
+    boss = await agents.create("boss", "secret-pw", display_name="Boss", roles=["admin"])
+    other = await agents.create("carl", "secret-pw", display_name="Carl")
+    _, first = await handed_off(chat, handoffs)
+    _, second = await handed_off(chat, handoffs)
+    await desk.claim(first.id, alice)
+    await desk.claim(second.id, alice)
+    with pytest.raises(InvalidHandoffTransition, match="another agent"):
+        await desk.resolve(first.id, other)  # an agent still cannot close a colleague's chat
+    resolved, _ = await desk.resolve(first.id, boss, "closed by the admin")
+    assert (resolved.status, resolved.note) == (HandoffStatus.RESOLVED, "closed by the admin")
+    requeued = await desk.requeue(second.id, boss)
+    assert (requeued.status, requeued.agent_id) == (HandoffStatus.QUEUED, None)

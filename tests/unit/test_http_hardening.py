@@ -50,9 +50,15 @@ def test_frame_ancestors_setting():
     assert frame_ancestors("https://a.example,https://b.example") == "https://a.example https://b.example"
 
 
-def test_the_api_docs_still_load_their_own_assets(client):
-    policy = client.get("/docs").headers["content-security-policy"]
-    assert "https://cdn.jsdelivr.net" in policy and "frame-ancestors 'none'" in policy
+def test_the_api_docs_load_only_the_services_own_assets(client):
+    page = client.get("/docs")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "http" not in policy and "frame-ancestors 'none'" in policy
+    assert "<script>" not in page.text and "cdn" not in page.text  # no inline script, no CDN
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "swagger-init.js"):
+        assert f"/static/dist/swagger/{asset}" in page.text
+        assert client.get(f"/static/dist/swagger/{asset}").status_code == 200
+    assert client.get("/redoc").status_code == 404
 
 
 def test_a_huge_body_is_refused_with_413(shop_client):

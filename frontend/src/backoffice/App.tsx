@@ -66,7 +66,8 @@ function Login({ locale, setLocale, onSignedIn }: { locale: Locale; setLocale: (
       const r = await api<{ token: string; agent: AgentAccount }>("POST", "/api/agent/login", { username, password });
       onSignedIn(r.token, r.agent);
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? t("app.signin.failed") : (err as Error).message);
+      setError(err instanceof ApiError && err.status === 401 ? t("app.signin.failed")
+        : err instanceof ApiError && err.code === "account_deactivated" ? t("app.team.signin_deactivated") : (err as Error).message);
     }
   };
   return (

@@ -138,7 +138,7 @@ export function Inbox({ me, auth, onAccountChange, onSignedOut }: SectionProps) 
   lastView.current = current;
 
   return (
-    <div class="inbox">
+    <div class={"inbox" + (selected ? " showing-conversation" : "")}>
       <aside class="inbox-queue" aria-label={t("inbox.queue")}>
         <div class="inbox-presence">
           <label class="fb-field inline"><span>{t("inbox.presence")}</span>
@@ -192,10 +192,10 @@ export function Inbox({ me, auth, onAccountChange, onSignedOut }: SectionProps) 
       </aside>
       {selected?.startsWith("conversation:") ? (
         <Conversation key={selected} conversationId={selected.slice(13)} handoff={null} me={me} auth={auth} team={team} canned={canned}
-                      refreshQueue={refreshQueue} refreshCanned={refreshCanned} />
+                      refreshQueue={refreshQueue} refreshCanned={refreshCanned} onBack={() => setSelected(null)} />
       ) : current ? (
         <Conversation key={current.id} conversationId={current.conversation_id} handoff={current} me={me} auth={auth} team={team}
-                      canned={canned} refreshQueue={refreshQueue} refreshCanned={refreshCanned} />
+                      canned={canned} refreshQueue={refreshQueue} refreshCanned={refreshCanned} onBack={() => setSelected(null)} />
       ) : (
         <section class="inbox-conversation empty-pane"><p class="fb-empty" id="title">{t("inbox.select")}</p>
           <p class="fb-empty shortcuts">{t("inbox.shortcuts")}</p></section>
@@ -220,9 +220,9 @@ function annotate(m: Msg, t: ReturnType<typeof useI18n>["t"], lang: string): str
   return parts.join(" · ");
 }
 
-function Conversation({ conversationId, handoff, me, auth, team, canned, refreshQueue, refreshCanned }: {
+function Conversation({ conversationId, handoff, me, auth, team, canned, refreshQueue, refreshCanned, onBack }: {
   conversationId: string; handoff: HandoffView | null; me: AgentAccount; auth: Auth; team: any[]; canned: any[];
-  refreshQueue: () => Promise<void>; refreshCanned: () => void;
+  refreshQueue: () => Promise<void>; refreshCanned: () => void; onBack: () => void;
 }) {
   const { t, locale } = useI18n();
   const lang = htmlLang(locale);
@@ -370,6 +370,7 @@ function Conversation({ conversationId, handoff, me, auth, team, canned, refresh
     <>
       <section class="inbox-conversation" aria-labelledby="title">
         <div class="toolbar">
+          <button type="button" class="fb-btn quiet back-to-queue" id="back-to-queue" onClick={onBack}>← {t("inbox.search.back")}</button>
           <h1 id="title" class="conv-title">{h ? t(("inbox.status." + h.status) as MessageKey) + " · " + h.reason.replaceAll("_", " ") + (h.agent_name ? " · " + h.agent_name : "") : t("inbox.readonly")}</h1>
           <Button id="claim" disabled={readOnly || !(h && (h.status === "queued" || h.status === "ticket"))} onClick={claim} title="Alt+C">{t("inbox.claim")}</Button>
           <select id="transfer-to" class="fb-input small" aria-label={t("inbox.transfer_to")} disabled={!isMine} value={transferTo}
