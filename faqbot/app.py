@@ -24,6 +24,7 @@ from faqbot.api import (
     pages,
     privacy,
     team,
+    translations,
     widget,
 )
 from faqbot.api.errors import install_error_handlers
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     app.include_router(history.router)
     app.include_router(kb.router)
     app.include_router(analytics.router)
+    app.include_router(translations.router)
     app.include_router(privacy.router)
     app.include_router(actions.router)
     app.include_router(pages.router)

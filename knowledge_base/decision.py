@@ -21,6 +21,8 @@ class Decision:
     language: str
     hits: tuple[ArticleHit, ...]
     confidence: float | None = None  # calibrated P(the best article is right), when calibrated
+    # the answer is an article in another language than the question's (its topic has no translation)
+    across_languages: bool = False
 
     @property
     def best(self) -> ArticleHit | None:
@@ -57,3 +59,13 @@ class AnswerPolicy:
         else:
             outcome = Outcome.UNSURE
         return Decision(outcome, language, tuple(hits), round(confidence, 4))
+
+    def across(self, decision: Decision, untranslated: list[ArticleHit]) -> Decision:
+        """When nothing in the question's language answers: the best article that exists only in another
+        language, if it is close enough in meaning (the calibrator's `across_at`)."""
+        if decision.outcome is not Outcome.UNSURE or not untranslated or self.calibrator is None:
+            return decision
+        threshold = self.calibrator.across_at.get(decision.language)
+        if threshold is None or untranslated[0].score < threshold:
+            return decision
+        return Decision(Outcome.ANSWER, decision.language, (untranslated[0],), across_languages=True)

@@ -19,7 +19,7 @@ from knowledge_base.calibration import fit_calibrator, read_out_of_scope
 from knowledge_base.decision import AnswerPolicy, Outcome
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.language import detect_language
-from knowledge_base.retrieval import HybridRetriever
+from knowledge_base.retrieval import FusionWeights, HybridRetriever
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,15 @@ def articles_from_labels(rows: list[LabelledText], oos_label: str | None) -> lis
 
 
 def evaluate(train: list[LabelledText], test: list[LabelledText], encoder: TextEncoder,
-             policy: AnswerPolicy, oos_label: str | None = "oos", calibrate: bool = True) -> dict[str, Any]:
+             policy: AnswerPolicy, oos_label: str | None = "oos", calibrate: bool = True,
+             weights: FusionWeights = FusionWeights()) -> dict[str, Any]:
     """Top-k and decision metrics. Calibration works as for the live knowledge base: on the articles'
     own phrasings and the bundled off-topic questions, plus TRAIN's out-of-scope rows (a shop's logs)."""
     articles = articles_from_labels(train, oos_label)
     if not articles:
         raise KnowledgeBaseError("the training file has no in-scope rows")
     started = time.perf_counter()
-    retriever = HybridRetriever.build(articles, encoder)
+    retriever = HybridRetriever.build(articles, encoder, weights=weights)
     if calibrate:
         off_topic = read_out_of_scope() + [r.text for r in train if r.label == oos_label]
         policy = replace(policy, calibrator=fit_calibrator(retriever, off_topic))
@@ -69,7 +70,7 @@ def evaluate(train: list[LabelledText], test: list[LabelledText], encoder: TextE
 
     outcomes: dict[str, int] = defaultdict(int)
     oos_outcomes: dict[str, int] = defaultdict(int)
-    n_in = top1 = top3 = answered_correctly = 0
+    n_in = top1 = top3 = answered_correctly = clarified = right_in_choices = 0
     rr_sum = 0.0
     oos_total = oos_refused = refused_total = refused_oos = 0
     latencies: list[float] = []
@@ -93,6 +94,9 @@ def evaluate(train: list[LabelledText], test: list[LabelledText], encoder: TextE
         top3 += row.label in ranks
         rr_sum += 1 / (ranks.index(row.label) + 1) if row.label in ranks else 0.0
         answered_correctly += decision.outcome is Outcome.ANSWER and ranks[:1] == [row.label]
+        if decision.outcome is Outcome.CLARIFY:
+            clarified += 1
+            right_in_choices += row.label in [h.article.id for h in decision.choices()]
 
     latencies_ms = sorted(x * 1000 for x in latencies)
 
@@ -109,6 +113,10 @@ def evaluate(train: list[LabelledText], test: list[LabelledText], encoder: TextE
         "top3": _ratio(top3, n_in),
         "mrr": _ratio(rr_sum, n_in),
         "in_scope_accuracy": _ratio(answered_correctly, n_in),
+        # "did you mean": how often an in-scope question got a choice of articles instead of an answer, and
+        # how often its right article was among the buttons (in-scope accuracy counts only direct answers)
+        "did_you_mean_rate": _ratio(clarified, n_in),
+        "right_in_choices": _ratio(right_in_choices, clarified),
         "oos_recall": _ratio(oos_refused, oos_total),
         "oos_precision": _ratio(refused_oos, refused_total),
         "outcomes": dict(outcomes),

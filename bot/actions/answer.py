@@ -88,8 +88,12 @@ class ActionAnswerFromKB(ServiceAction):
         details = {"score": round(best.score, 4) if best else None, "confidence": decision.confidence,
                    "follow_up_of": follows_up, "completed_from_context": completed}
         if decision.outcome is Outcome.ANSWER and best is not None:
+            across = {}
+            if decision.across_languages:  # said so, and counted for the editors (missing translations)
+                across = {"body": f"{text('only_in_other_language', language)}\n\n{best.article.answer}",
+                          "extra": {"translation_missing": language, "answer_language": best.article.language}}
             return answer(dispatcher, best.article, language, question=query, apologise=apologise,
-                          given=given_articles(tracker), **details) + [SlotSet("failed_turns", 0)]
+                          given=given_articles(tracker), **across, **details) + [SlotSet("failed_turns", 0)]
         details["article_id"] = None
         remember = [SlotSet("last_question", query), SlotSet("shown_articles", [])]
         if decision.outcome is Outcome.CLARIFY:

@@ -28,6 +28,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "我不太确定您的意思，是下面这些问题之一吗？",
     },
     "did_this_help": {"en": "Did this help?", "zh": "这个回答对您有帮助吗？"},
+    # an answer from an article that has not been translated into the customer's language yet
+    "only_in_other_language": {
+        "en": "This answer is only available in Chinese so far:",
+        "zh": "这个问题目前只有英文版的解答：",
+    },
     "button_helped": {"en": "👍 Yes", "zh": "👍 有帮助"},
     "button_not_helped": {"en": "👎 No", "zh": "👎 没帮助"},
     "glad_it_helped": {

@@ -293,6 +293,20 @@ class ConversationStore:
         return _answer_stats([m for m in map(_message, rows)
                               if m.data.get("outcome") == "answer" and m.data.get("article_id")])
 
+    async def answered_across_languages(self, scan: int = 5000) -> dict[tuple[str, str], int]:
+        """(article id, the customer's language) → how many of the last `scan` bot replies answered with an
+        article that has no version in the customer's language (the bot said so; the editors should translate)."""
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(
+                select(messages_table).where(messages_table.c.sender == Sender.BOT.value)
+                .order_by(messages_table.c.id.desc()).limit(scan))).all()
+        counts: dict[tuple[str, str], int] = {}
+        for message in map(_message, rows):
+            language, article_id = message.data.get("translation_missing"), message.data.get("article_id")
+            if message.data.get("outcome") == "answer" and isinstance(language, str) and isinstance(article_id, str):
+                counts[article_id, language] = counts.get((article_id, language), 0) + 1
+        return counts
+
     async def unanswered(self, limit: int = 100, scan: int = 5000) -> list[tuple[Message, Message]]:
         """(customer question, the bot's "not sure" reply) pairs, newest first, from the last `scan` bot replies."""
         async with self._engine.connect() as conn:

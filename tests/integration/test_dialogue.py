@@ -62,7 +62,9 @@ def test_a_chinese_follow_up_naming_a_new_topic_is_answered_not_did_you_mean(liv
 
 # -- did you mean, feedback ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("question", "language"), [("points and refund", "en"), ("账号问题", "zh")])
+# a question that names two topics at once; at the answer point chosen for CLINC150 (98%, docs/retrieval.md)
+# the shop's English near-ties ("points and refund") are answered, so the Chinese one carries the flow
+@pytest.mark.parametrize(("question", "language"), [("积分和退款", "zh")])
 def test_did_you_mean_then_a_chosen_article_and_a_thumbs_up(live, question, language):
     customer = Customer(live.web_url)
     choice = bot(customer.say(question))

@@ -166,3 +166,30 @@ def test_changes_made_outside_the_service_go_live_by_polling(client):
     assert client.portal.call(knowledge.reload_if_changed) is True  # what the 2-second watcher runs
     assert bot_answer(client, "Can you gift wrap my order?") == "gift-wrap-en"
     assert client.portal.call(knowledge.reload_if_changed) is False
+
+
+def test_missing_translations_are_counted_for_editors(client):
+    """Articles with no version in a language, and how often a customer in that language got them instead."""
+    editor = auth(client)
+    client.post("/api/kb/articles", json=UNICORN, headers=editor)
+    client.post("/api/kb/articles/unicorn-care-en/publish", headers=editor)
+    conversations = client.app.state.services.core.conversations
+
+    async def seed():
+        await conversations.create("c7", "hash", page_url=None, language="zh")
+        for _ in range(2):
+            await conversations.append("c7", Sender.BOT, "这个问题目前只有英文版的解答：…", {
+                "outcome": "answer", "article_id": "unicorn-care-en", "translation_missing": "zh",
+                "answer_language": "en"})
+        await conversations.append("c7", Sender.BOT, "Hand wash it",
+                                   {"outcome": "answer", "article_id": "unicorn-care-en"})
+
+    client.portal.call(seed)
+    rows = client.get("/api/kb/missing-translations", headers=editor).json()["articles"]
+    # the shop's own articles are all translated
+    assert rows == [{"article_id": "unicorn-care-en", "group": "unicorn-care", "title": UNICORN["title"],
+                      "language": "en", "missing": ["zh"], "asked": {"zh": 2}, "asked_total": 2}]
+    assert client.get("/api/kb/missing-translations", headers=auth(client, "agnes", "agent-pw")).status_code == 403
+    assert client.get("/api/kb/missing-translations").status_code == 401
+    bad = client.get("/api/kb/missing-translations?scan=0", headers=editor)
+    assert bad.status_code == 422 and "scan" in bad.text

@@ -114,7 +114,7 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", "/api/kb/articles/{article_id}/archive"): EDITOR,
     ("POST", "/api/kb/articles/{article_id}/versions/{version}/restore"): EDITOR,
     ("GET", "/api/kb/unanswered"): EDITOR,
-    ("GET", "/api/kb/feedback"): EDITOR,
+    ("GET", "/api/kb/feedback"): EDITOR, ("GET", "/api/kb/missing-translations"): EDITOR,
     ("POST", "/api/kb/try"): EDITOR, ("POST", "/api/kb/collisions"): EDITOR,
     ("GET", "/api/kb/questions"): EDITOR, ("POST", "/api/kb/questions/dismiss"): EDITOR,
     ("POST", "/api/kb/questions/add-phrasings"): EDITOR, ("POST", "/api/kb/questions/draft"): EDITOR,
