@@ -10,13 +10,15 @@ import difflib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from faqbot.agents import Agent
+from faqbot.api.contract import BODY, STAFF, STAFF_ROLE, errors
 from faqbot.api.deps import CurrentAgent, EditorAgent, ServicesDep
 from faqbot.api.models import MAX_SQL_INT, RequestModel
+from faqbot.api.responses import ArticleOut, ArticleResult, Language, Timestamp
 from faqbot.errors import AccessDenied
-from knowledge_base.article import LANGUAGES, Article, ArticleStatus
+from knowledge_base.article import Article, ArticleStatus
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
 
@@ -32,16 +34,9 @@ class ArticleContent(RequestModel):
     questions: list[str] = Field(min_length=1, max_length=200, description="question phrasings")
     answer: str = Field(min_length=1, max_length=20000, description="Markdown")
     category: str = Field(min_length=1, max_length=64)
-    language: str = Field(description="'en' or 'zh'")
+    language: Language
     tags: list[str] = Field(default_factory=list, max_length=30)
     group: str | None = Field(default=None, max_length=128, description="links translations of one topic")
-
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
-        return value
 
     @field_validator("questions")
     @classmethod
@@ -71,10 +66,59 @@ class VersionedAction(RequestModel):
                                 description="the version this is based on (optional)")
 
 
-@router.get("/articles")
+class ArticlesOut(BaseModel):
+    articles: list[ArticleOut]
+
+
+class VersionOut(BaseModel):
+    version: int = Field(ge=1)
+    author: str | None
+    saved_at: Timestamp
+    status: ArticleStatus
+    title: str
+
+
+class VersionsOut(BaseModel):
+    versions: list[VersionOut]
+
+
+class DiffOut(BaseModel):
+    from_: int = Field(alias="from")
+    to: int
+    changes: dict[str, str] = Field(description="per changed field, a unified diff")
+
+
+class UnansweredOut(BaseModel):
+    conversation_id: str
+    text: str
+    asked_at: Timestamp
+    language: str | None
+    best_score: float | None
+    best_guess: str | None
+
+
+class UnansweredListOut(BaseModel):
+    questions: list[UnansweredOut]
+
+
+class FeedbackOut(BaseModel):
+    article_id: str
+    answered: int
+    helpful: int
+    not_helpful: int
+    helpful_rate: float | None
+    mean_score: float | None
+
+
+class FeedbackListOut(BaseModel):
+    articles: list[FeedbackOut]
+
+
+@router.get("/articles", response_model=ArticlesOut, responses=errors(STAFF, 422))
 async def list_articles(
     agent: CurrentAgent, services: ServicesDep,
-    status: ArticleStatus | None = None, language: str | None = None, category: str | None = None,
+    status: ArticleStatus | None = None, language: Language | None = None,
+    category: str | None = Query(default=None, max_length=64),
     q: str | None = Query(default=None, max_length=200, description="text to look for"),
 ) -> dict[str, Any]:
     articles = await services.core.knowledge.store.search(status=status, language=language, category=category,
@@ -82,18 +126,18 @@ async def list_articles(
     return {"articles": [a.to_json() for a in articles]}
 
 
-@router.post("/articles", status_code=201)
+@router.post("/articles", status_code=201, response_model=ArticleResult, responses=errors(STAFF_ROLE, BODY, 409))
 async def create_article(body: NewArticle, editor: CurrentEditor, services: ServicesDep) -> dict[str, Any]:
     article = await services.core.knowledge.create(body.to_article(body.id, body.status), editor.username)
     return {"article": article.to_json()}
 
 
-@router.get("/articles/{article_id}")
+@router.get("/articles/{article_id}", response_model=ArticleResult, responses=errors(STAFF, 404, 422))
 async def get_article(article_id: str, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
     return {"article": (await services.core.knowledge.store.get(article_id)).to_json()}
 
 
-@router.put("/articles/{article_id}")
+@router.put("/articles/{article_id}", response_model=ArticleResult, responses=errors(STAFF_ROLE, BODY, 404, 409))
 async def update_article(article_id: str, body: ArticleUpdate, editor: CurrentEditor,
                          services: ServicesDep) -> dict[str, Any]:
     current = await services.core.knowledge.store.get(article_id)
@@ -109,39 +153,43 @@ async def _set_status(article_id: str, status: ArticleStatus, body: VersionedAct
     return {"article": article.to_json()}
 
 
-@router.post("/articles/{article_id}/publish")
+@router.post("/articles/{article_id}/publish", response_model=ArticleResult,
+             responses=errors(STAFF_ROLE, BODY, 404, 409))
 async def publish(article_id: str, editor: CurrentEditor, services: ServicesDep,
                   body: VersionedAction | None = None) -> dict[str, Any]:
     """Live for the bot when this returns."""
     return await _set_status(article_id, ArticleStatus.PUBLISHED, body, editor, services)
 
 
-@router.post("/articles/{article_id}/unpublish")
+@router.post("/articles/{article_id}/unpublish", response_model=ArticleResult,
+             responses=errors(STAFF_ROLE, BODY, 404, 409))
 async def unpublish(article_id: str, editor: CurrentEditor, services: ServicesDep,
                     body: VersionedAction | None = None) -> dict[str, Any]:
     return await _set_status(article_id, ArticleStatus.DRAFT, body, editor, services)
 
 
-@router.post("/articles/{article_id}/archive")
+@router.post("/articles/{article_id}/archive", response_model=ArticleResult,
+             responses=errors(STAFF_ROLE, BODY, 404, 409))
 async def archive(article_id: str, editor: CurrentEditor, services: ServicesDep,
                   body: VersionedAction | None = None) -> dict[str, Any]:
     return await _set_status(article_id, ArticleStatus.ARCHIVED, body, editor, services)
 
 
-@router.get("/articles/{article_id}/versions")
+@router.get("/articles/{article_id}/versions", response_model=VersionsOut, responses=errors(STAFF, 404, 422))
 async def versions(article_id: str, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
     history = await services.core.knowledge.store.versions(article_id)
     return {"versions": [{"version": a.version, "author": a.author, "saved_at": a.updated_at.isoformat(),
                           "status": a.status.value, "title": a.title} for a in history]}
 
 
-@router.get("/articles/{article_id}/versions/{version}")
+@router.get("/articles/{article_id}/versions/{version}", response_model=ArticleResult,
+            responses=errors(STAFF, 404, 422))
 async def get_version(article_id: str, version: VersionPath, agent: CurrentAgent, services: ServicesDep
                       ) -> dict[str, Any]:
     return {"article": (await services.core.knowledge.store.version(article_id, version)).to_json()}
 
 
-@router.get("/articles/{article_id}/diff")
+@router.get("/articles/{article_id}/diff", response_model=DiffOut, responses=errors(STAFF, 404, 422))
 async def diff(article_id: str, agent: CurrentAgent, services: ServicesDep,
                from_version: int = Query(alias="from", ge=1, le=MAX_SQL_INT),
                to_version: int = Query(alias="to", ge=1, le=MAX_SQL_INT)
@@ -157,7 +205,8 @@ async def diff(article_id: str, agent: CurrentAgent, services: ServicesDep,
     return {"from": from_version, "to": to_version, "changes": changes}
 
 
-@router.post("/articles/{article_id}/versions/{version}/restore")
+@router.post("/articles/{article_id}/versions/{version}/restore", response_model=ArticleResult,
+             responses=errors(STAFF_ROLE, BODY, 404, 409))
 async def restore(article_id: str, version: VersionPath, editor: CurrentEditor, services: ServicesDep,
                   body: VersionedAction | None = None) -> dict[str, Any]:
     article = await services.core.knowledge.restore(article_id, version, editor.username,
@@ -165,7 +214,7 @@ async def restore(article_id: str, version: VersionPath, editor: CurrentEditor, 
     return {"article": article.to_json()}
 
 
-@router.get("/unanswered")
+@router.get("/unanswered", response_model=UnansweredListOut, responses=errors(STAFF_ROLE, 422))
 async def unanswered(agent: EditorAgent, services: ServicesDep,
                      limit: int = Query(default=100, ge=1, le=1000)) -> dict[str, Any]:
     """Recent customer questions the bot was not sure how to answer, newest first."""
@@ -175,7 +224,7 @@ async def unanswered(agent: EditorAgent, services: ServicesDep,
                            "best_guess": bot.data.get("best_guess")} for q, bot in pairs]}
 
 
-@router.get("/feedback")
+@router.get("/feedback", response_model=FeedbackListOut, responses=errors(STAFF_ROLE, 422))
 async def answer_feedback(agent: EditorAgent, services: ServicesDep,
                           scan: int = Query(default=5000, ge=1, le=100_000)) -> dict[str, Any]:
     """Per article, over the last `scan` bot replies: how often it was the answer, and its 👍/👎."""
