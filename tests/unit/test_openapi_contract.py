@@ -193,3 +193,12 @@ def test_every_kind_of_error_is_the_documented_body(client):
         ErrorResponse.model_validate(response.json())  # extra keys are forbidden: exactly the documented body
     assert int(seen[429].headers["Retry-After"]) >= 1
     assert seen[422].json()["error"]["details"][0]["field"] == "text"
+
+
+def test_405_names_every_method_of_the_path(client):
+    """Starlette's 405 lists only the first matching route's methods; the service's lists them all."""
+    article = client.request("OPTIONS", "/api/kb/articles/some-article")
+    assert article.status_code == 405 and article.headers["Allow"] == "GET, PUT"
+    ErrorResponse.model_validate(article.json())
+    messages = client.put("/api/conversations/c1/messages")
+    assert messages.status_code == 405 and messages.headers["Allow"] == "GET, POST"
