@@ -23,6 +23,7 @@ from knowledge_base.article import Article, ArticleStatus
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
 
 SLUG = r"^[a-z0-9][a-z0-9._-]{0,127}$"
+NOT_BLANK = r"\S"  # some text besides spaces
 VersionPath = Annotated[int, Path(ge=1, le=MAX_SQL_INT, description="an article version")]
 
 
@@ -30,10 +31,11 @@ CurrentEditor = EditorAgent
 
 
 class ArticleContent(RequestModel):
-    title: str = Field(min_length=1, max_length=300)
-    questions: list[str] = Field(min_length=1, max_length=200, description="question phrasings")
-    answer: str = Field(min_length=1, max_length=20000, description="Markdown")
-    category: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=300, pattern=NOT_BLANK)
+    questions: list[Annotated[str, Field(min_length=1, pattern=NOT_BLANK)]] = Field(
+        min_length=1, max_length=200, description="question phrasings")
+    answer: str = Field(min_length=1, max_length=20000, pattern=NOT_BLANK, description="Markdown")
+    category: str = Field(min_length=1, max_length=64, pattern=NOT_BLANK)
     language: Language
     tags: list[str] = Field(default_factory=list, max_length=30)
     group: str | None = Field(default=None, max_length=128, description="links translations of one topic")

@@ -20,6 +20,11 @@ import pytest
 from tests.live import AgentClient, Customer, running_stack
 
 ENDS_THE_IDENTITY = r"^/api/agent/(logout|me/password|me/sessions.*)$"
+# Rasa's action webhook: no identity here holds its token (every call would be a 401), its tests are
+# tests/unit/test_api.py and tests/integration/test_standalone_actions.py, and generating its free-form
+# tracker objects with two workers trips a CPython 3.11 error in Hypothesis ("AST constructor recursion
+# depth mismatch"), a failure of the tool rather than of the service
+NOT_FUZZED = r"^/actions/webhook$"
 STAFF_ROLES = ("agent", "editor", "supervisor", "admin")
 ST = Path(sys.executable).with_name("st")
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
@@ -75,7 +80,7 @@ def test_every_response_is_what_the_schema_documents(who, identities, fuzzed, tm
     command = [str(ST), "--config-file", str(config), "run", f"{fuzzed.web_url}/openapi.json",
                "-H", f"Authorization: Bearer {identity['token']}",
                "--phases", "coverage,fuzzing", "--max-examples", "15", "--workers", "2", "--seed", "13",
-               "--exclude-path-regex", ENDS_THE_IDENTITY, "--no-color"]
+               "--exclude-path-regex", ENDS_THE_IDENTITY, "--exclude-path-regex", NOT_FUZZED, "--no-color"]
     if who == "customer":
         command += ["--exclude-path-regex", r"^/api/conversations/\{conversation_id\}$", "--exclude-method",
                     "DELETE"]
