@@ -64,7 +64,11 @@ class Settings:
     retention_days: float = 90.0  # transcripts quiet for longer are erased (0: kept for ever)
     bootstrap_agent: str = ""  # "username:password" created at start if missing (local use)
     # rate limits ("N/second|minute|hour|day", several separated by ';'; empty: none) and quotas
-    redis_url: str = ""  # e.g. redis://127.0.0.1:6379/0: limit counters shared by every process; empty: in memory
+    # e.g. redis://127.0.0.1:6379/0: several service processes share live events, presence, turn locks, the
+    # sweep's leader and rate-limit counters through it; empty: one process, all of it in memory
+    redis_url: str = ""
+    redis_prefix: str = "faqbot"  # every Redis key and channel starts with it (several products on one Redis)
+    presence_ttl_seconds: float = 15.0  # a killed process's consoles count as closed this long after its last beat
     rate_login_per_ip: str = "20/minute;200/hour"
     rate_conversations_per_ip: str = "20/minute;200/hour"
     rate_messages_per_ip: str = "60/minute;1000/hour"

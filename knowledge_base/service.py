@@ -2,6 +2,10 @@
 
 A change to what is published rebuilds the retriever (encoding only new phrasings) and swaps it in;
 searches running meanwhile keep using the previous one, so nothing blocks and nothing fails.
+
+With a `VectorStore`, phrasing embeddings are cached in the database: a process reads the vectors another
+one computed rather than running the model. `on_change` listeners hear about every edit that went live
+(the service tells the other processes, which then `reload_if_changed`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import anyio
+import numpy as np
 
 from embeddings import CachingEncoder, TextEncoder
 from knowledge_base.article import Article, ArticleStatus
@@ -23,6 +28,7 @@ from knowledge_base.language import detect_language
 from knowledge_base.retrieval import FusionWeights, HybridRetriever
 from knowledge_base.store import ArticleStore
 from knowledge_base.transfer import read_articles
+from knowledge_base.vectors import VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +42,7 @@ class KnowledgeBase:
         policy: AnswerPolicy = AnswerPolicy(),
         weights: FusionWeights = FusionWeights(),
         out_of_scope: Sequence[str] | None = None,
+        vectors: VectorStore | None = None,
     ) -> None:
         self._store = store
         self._encoder = encoder if isinstance(encoder, CachingEncoder) else CachingEncoder(encoder)
@@ -48,7 +55,20 @@ class KnowledgeBase:
         # None: do not calibrate (the policy's score thresholds decide); else known off-topic questions
         self._out_of_scope = list(out_of_scope) if out_of_scope is not None else None
         self._refit: asyncio.Task | None = None
+        self._vectors = vectors
+        self._listeners: list[Callable[[], None]] = []
         self.last_reload_seconds: float | None = None
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every edit made through this object has gone live."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            try:
+                listener()
+            except Exception:
+                log.exception("a knowledge base change listener failed")
 
     @property
     def store(self) -> ArticleStore:
@@ -72,13 +92,25 @@ class KnowledgeBase:
             started = time.perf_counter()
             self._fingerprint = await self._store.fingerprint()
             articles = await self._store.published()
+            texts = list(dict.fromkeys(p for a in articles for p in a.phrasings))
+            cached: set[str] = set()
+            if self._vectors is not None and texts:
+                found = await self._vectors.get(self._encoder.model_name, texts)
+                if found:
+                    self._encoder.remember(list(found), np.stack(list(found.values())))
+                cached = set(found)
 
             def build() -> HybridRetriever:
                 retriever = HybridRetriever.build(articles, self._encoder, self._index_dir, self._weights)
-                self._encoder.retain(p for a in articles for p in a.phrasings)
+                self._encoder.retain(texts)
                 return retriever
 
             retriever = await anyio.to_thread.run_sync(build)
+            if self._vectors is not None:
+                fresh = [t for t in texts if t not in cached]
+                if fresh:  # already in the encoder's memory: no model call
+                    vectors = await anyio.to_thread.run_sync(self._encoder.encode, fresh)
+                    await self._vectors.put(self._encoder.model_name, dict(zip(fresh, vectors, strict=True)))
             first = self._retriever is None
             self._retriever = retriever
             self.last_reload_seconds = time.perf_counter() - started
@@ -151,6 +183,7 @@ class KnowledgeBase:
         saved = await self._store.create(article, author)
         if saved.status is ArticleStatus.PUBLISHED:
             await self.reload()
+            self._changed()
         return saved
 
     async def update(self, article: Article, expected_version: int, author: str | None) -> Article:
@@ -172,4 +205,5 @@ class KnowledgeBase:
         saved = await save()
         if ArticleStatus.PUBLISHED in (before.status, saved.status):
             await self.reload()
+            self._changed()
         return saved
