@@ -23,6 +23,7 @@ from faqbot.agents import store as agent_tables
 from faqbot.conversations import store as conversation_tables
 from faqbot.security.files import create_owner_only
 from handoff import store as handoff_tables
+from knowledge_base import resolutions as _kb_resolutions  # noqa: F401 - its table is in kb_tables.metadata
 from knowledge_base import store as kb_tables
 from knowledge_base import vectors as kb_vector_tables
 

@@ -52,6 +52,9 @@ class Settings:
     answer_threshold_zh: float = 0.45
     calibrate: bool = True  # calibrated answer decisions; false: the two score thresholds above decide
     out_of_scope_file: Path = REPO_ROOT / "knowledge_base" / "out_of_scope.txt"
+    # the knowledge base's categories (comma-separated); an article in another category is refused
+    kb_categories: str = ("account,damaged,invoices,membership,orders,payments,promotions,refunds,returns,"
+                          "shipping,support,warranty,general")
     kb_poll_seconds: float = 2.0  # how often to look for article changes made outside this process
     # frustration: a score in [0, 1] per customer turn
     frustration_model: Path = REPO_ROOT / "frustration" / "model"  # the text model's weights
@@ -103,6 +106,10 @@ class Settings:
     @property
     def opening_hours(self) -> OpeningHours:
         return OpeningHours.parse(self.business_hours, self.timezone)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.strip() for c in self.kb_categories.split(",") if c.strip()))
 
     @property
     def index_dir(self) -> Path:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -28,9 +30,12 @@ from knowledge_base.language import detect_language
 from knowledge_base.retrieval import FusionWeights, HybridRetriever
 from knowledge_base.store import ArticleStore
 from knowledge_base.transfer import read_articles
+from knowledge_base.tryit import Collision, DraftRetrievers, collisions, try_question
 from knowledge_base.vectors import VectorStore
 
 log = logging.getLogger(__name__)
+
+QUESTION_VECTORS_KEPT = 20_000  # customer questions whose vectors Questions to fix keeps (~31 MB at 384 floats)
 
 
 class KnowledgeBase:
@@ -55,6 +60,9 @@ class KnowledgeBase:
         # None: do not calibrate (the policy's score thresholds decide); else known off-topic questions
         self._out_of_scope = list(out_of_scope) if out_of_scope is not None else None
         self._refit: asyncio.Task | None = None
+        self._drafts = DraftRetrievers(self._encoder, weights)
+        self._question_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._question_lock = threading.Lock()
         self._vectors = vectors
         self._listeners: list[Callable[[], None]] = []
         self.last_reload_seconds: float | None = None
@@ -159,6 +167,58 @@ class KnowledgeBase:
     def published_article(self, article_id: str) -> Article | None:
         """The article as the bot currently serves it (None if not published)."""
         return self._retriever.article(article_id) if self._retriever else None
+
+    def _live(self) -> HybridRetriever:
+        if self._retriever is None:
+            raise RuntimeError("knowledge base not loaded: call reload() first")
+        return self._retriever
+
+    def encode(self, texts: Sequence[str]):
+        """Unit vectors of `texts` from the retriever's own encoder (the embeddings retrieval uses); the
+        vectors of the last QUESTION_VECTORS_KEPT customer questions are kept, so listing Questions to fix
+        again encodes only the new ones."""
+        texts = list(texts)
+        with self._question_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._question_vectors))
+        fresh = self._encoder.inner.encode(missing) if missing else None
+        with self._question_lock:
+            if fresh is not None:
+                self._question_vectors.update(zip(missing, fresh, strict=True))
+            for t in texts:
+                self._question_vectors.move_to_end(t)
+            while len(self._question_vectors) > QUESTION_VECTORS_KEPT:
+                self._question_vectors.popitem(last=False)
+            if not texts:
+                return np.zeros((0, self._encoder.dimension), dtype=np.float32)
+            return np.stack([self._question_vectors[t] for t in texts]).astype(np.float32, copy=False)
+
+    async def try_it(self, question: str, language: str | None = None, draft: Article | None = None,
+                     k: int = 5) -> Decision:
+        """What the bot would do with `question`: against what is published, or with `draft` published too."""
+        live, policy = self._live(), self._policy
+
+        def run() -> Decision:
+            retriever = self._drafts.with_draft(live, draft) if draft is not None else live
+            return try_question(retriever, policy, question, language, k)
+
+        return await anyio.to_thread.run_sync(run)
+
+    async def collisions(self, draft: Article) -> list[Collision]:
+        """Phrasings of `draft` that would retrieve another article first, were it published."""
+        live = self._live()
+        return await anyio.to_thread.run_sync(
+            lambda: collisions(self._drafts.with_draft(live, draft), draft, self._encoder))
+
+    async def nearest(self, questions: Sequence[tuple[str, str | None]], k: int = 3) -> list[list]:
+        """For each (question, language): the published articles nearest to it (hits, best first)."""
+        live = self._live()
+
+        def run() -> list[list]:
+            vectors = self.encode([q for q, _ in questions])
+            return [live.search_vector(v, q, k, lang or detect_language(q))
+                    for (q, lang), v in zip(questions, vectors, strict=True)] if len(live) else [[] for _ in questions]
+
+        return await anyio.to_thread.run_sync(run)
 
     @property
     def article_count(self) -> int:
