@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, WebSocket
-from pydantic import Field
+from fastapi import APIRouter, Path, WebSocket
+from pydantic import BaseModel, Field
 
 from faqbot.agents import Agent, AuthenticationFailed, Presence
 from faqbot.agents.password_policy import MAX_LENGTH, MIN_LENGTH
+from faqbot.api.contract import BODY, STAFF, STAFF_ROLE, errors
 from faqbot.api.deps import (
     ConversationAgent,
     CurrentAgent,
@@ -25,6 +26,17 @@ from faqbot.api.deps import (
 from faqbot.api.history import conversation_json
 from faqbot.api.live import relay
 from faqbot.api.models import RequestModel
+from faqbot.api.responses import (
+    AgentOut,
+    AgentResult,
+    ConversationOut,
+    HandoffEventOut,
+    HandoffOut,
+    HandoffResult,
+    MessageOut,
+    MessageResult,
+    Timestamp,
+)
 from faqbot.api.streams import accepted_replay_start, stream_conversation
 from faqbot.conversations import Sender
 from faqbot.conversations.hub import AGENTS_TOPIC, account_topic
@@ -48,7 +60,7 @@ class PasswordChange(RequestModel):
 
 
 class ReplyRequest(RequestModel):
-    text: str
+    text: str = Field(min_length=1, pattern=r"\S", description="to the customer (over FAQBOT_MAX_MESSAGE_CHARS: 413)")
 
 
 class PresenceRequest(RequestModel):
@@ -64,7 +76,69 @@ class TransferRequest(RequestModel):
     agent_id: str = Field(min_length=1, max_length=64)
 
 
-@router.post("/login")
+HandoffPath = Annotated[str, Path(max_length=64)]
+
+
+class LoginResponse(BaseModel):
+    token: str = Field(description="the session: `Authorization: Bearer <token>`")
+    agent: AgentOut
+
+
+class PasswordChanged(BaseModel):
+    other_sessions_ended: int = Field(ge=0)
+
+
+class SessionOut(BaseModel):
+    id: str
+    created_at: Timestamp | None
+    last_seen_at: Timestamp | None
+    expires_at: Timestamp
+    current: bool = Field(description="the session of this request")
+
+
+class SessionsResponse(BaseModel):
+    sessions: list[SessionOut]
+
+
+class SessionsEnded(BaseModel):
+    ended: int = Field(ge=0)
+
+
+class QueuedHandoff(HandoffOut):
+    offered: bool = Field(description="this agent can take it")
+
+
+class HandoffsResponse(BaseModel):
+    handoffs: list[QueuedHandoff]
+    first_reply_target_seconds: float
+
+
+class HandoffDetail(BaseModel):
+    handoff: HandoffOut
+    transcript: list[MessageOut]
+    history: list[HandoffEventOut]
+    conversation: ConversationOut
+
+
+class Suggestion(BaseModel):
+    id: str
+    title: str
+    answer: str
+    category: str
+    language: str
+    score: float
+
+
+class SuggestionsResponse(BaseModel):
+    question: str | None = Field(description="the customer's latest question")
+    articles: list[Suggestion]
+
+
+class Resolved(HandoffResult):
+    messages: list[MessageOut]
+
+
+@router.post("/login", response_model=LoginResponse, responses=errors(BODY, 401, 429))
 async def login(body: LoginRequest, services: ServicesDep) -> dict[str, Any]:
     """A session token. Failures back off per login name (429 with Retry-After), known or not."""
     await services.limiter.check_login(body.username)
@@ -77,19 +151,19 @@ async def login(body: LoginRequest, services: ServicesDep) -> dict[str, Any]:
     return {"token": token, "agent": agent.to_json()}
 
 
-@router.get("/me")
+@router.get("/me", response_model=AgentResult, responses=errors(STAFF))
 async def me(agent: CurrentAgent) -> dict[str, Any]:
     return {"agent": agent.to_json()}
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, responses=errors(STAFF))
 async def logout(agent: CurrentAgent, token: SessionToken, services: ServicesDep) -> None:
     """End this session (its consoles close)."""
     await services.core.agents.logout(token)
     services.hub.publish(account_topic(agent.id), {"type": "sessions_ended"})
 
 
-@router.put("/me/password")
+@router.put("/me/password", response_model=PasswordChanged, responses=errors(STAFF, BODY))
 async def change_password(body: PasswordChange, agent: CurrentAgent, token: SessionToken,
                           services: ServicesDep) -> dict[str, Any]:
     """Change your own password; every other session of yours ends."""
@@ -99,21 +173,22 @@ async def change_password(body: PasswordChange, agent: CurrentAgent, token: Sess
     return {"other_sessions_ended": ended}
 
 
-@router.get("/me/sessions")
+@router.get("/me/sessions", response_model=SessionsResponse, responses=errors(STAFF))
 async def my_sessions(agent: CurrentAgent, token: SessionToken, services: ServicesDep) -> dict[str, Any]:
     """Your live sessions (`current` is this one)."""
     return {"sessions": [s.to_json() for s in await services.core.agents.list_sessions(agent.id, token)]}
 
 
-@router.delete("/me/sessions/{session_id}", status_code=204)
-async def end_my_session(session_id: str, agent: CurrentAgent, services: ServicesDep) -> None:
+@router.delete("/me/sessions/{session_id}", status_code=204, responses=errors(STAFF, 404, 422))
+async def end_my_session(session_id: Annotated[str, Path(max_length=64)], agent: CurrentAgent,
+                         services: ServicesDep) -> None:
     """End one of your sessions (e.g. a browser left logged in elsewhere)."""
     if not await services.core.agents.end_session(agent.id, session_id):
         raise ServiceError(f"no session '{session_id}' of yours", code="session_not_found", status_code=404)
     services.hub.publish(account_topic(agent.id), {"type": "sessions_ended"})
 
 
-@router.delete("/me/sessions")
+@router.delete("/me/sessions", response_model=SessionsEnded, responses=errors(STAFF))
 async def end_my_other_sessions(agent: CurrentAgent, token: SessionToken, services: ServicesDep) -> dict[str, Any]:
     """End every session of yours but this one."""
     ended = await services.core.agents.end_sessions(agent.id, except_token=token)
@@ -121,14 +196,14 @@ async def end_my_other_sessions(agent: CurrentAgent, token: SessionToken, servic
     return {"ended": ended}
 
 
-@router.put("/me/presence")
+@router.put("/me/presence", response_model=AgentResult, responses=errors(STAFF_ROLE, BODY))
 async def set_presence(body: PresenceRequest, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
     """Online: takes conversations. Away: keeps theirs, gets no new ones. Offline: theirs go back to the queue."""
     await services.desk.set_presence(agent, body.presence)
     return {"agent": (await services.core.agents.by_id(agent.id)).to_json()}  # type: ignore[union-attr]
 
 
-@router.get("/handoffs")
+@router.get("/handoffs", response_model=HandoffsResponse, responses=errors(STAFF_ROLE))
 async def open_handoffs(agent: TranscriptReader, services: ServicesDep) -> dict[str, Any]:
     """Queued (in queue order), assigned and offline tickets; `offered` marks the ones this agent can take."""
     handoffs = await services.core.handoffs.open_handoffs()
@@ -138,8 +213,8 @@ async def open_handoffs(agent: TranscriptReader, services: ServicesDep) -> dict[
             "first_reply_target_seconds": services.desk.policy.first_reply_target_seconds}
 
 
-@router.get("/handoffs/{handoff_id}")
-async def handoff_detail(handoff_id: str, agent: TranscriptReader, services: ServicesDep) -> dict[str, Any]:
+@router.get("/handoffs/{handoff_id}", response_model=HandoffDetail, responses=errors(STAFF_ROLE, 404, 422))
+async def handoff_detail(handoff_id: HandoffPath, agent: TranscriptReader, services: ServicesDep) -> dict[str, Any]:
     """The handoff, the full annotated transcript and the conversation's handoff history."""
     handoff = await services.core.handoffs.get(handoff_id)
     view = await services.desk.view(handoff)
@@ -150,8 +225,9 @@ async def handoff_detail(handoff_id: str, agent: TranscriptReader, services: Ser
             "conversation": conversation_json(conversation)}
 
 
-@router.get("/handoffs/{handoff_id}/suggestions")
-async def suggestions(handoff_id: str, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
+@router.get("/handoffs/{handoff_id}/suggestions", response_model=SuggestionsResponse,
+            responses=errors(STAFF_ROLE, 404, 422))
+async def suggestions(handoff_id: HandoffPath, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
     """Knowledge-base articles for the customer's latest question, to insert into a reply."""
     handoff = await services.core.handoffs.get(handoff_id)
     messages = await services.chat.history(handoff.conversation_id)
@@ -166,34 +242,38 @@ async def suggestions(handoff_id: str, agent: ConversationAgent, services: Servi
                           "score": round(h.score, 3)} for h in decision.hits]}
 
 
-@router.post("/handoffs/{handoff_id}/claim")
-async def claim(handoff_id: str, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
+@router.post("/handoffs/{handoff_id}/claim", response_model=HandoffResult, responses=errors(STAFF_ROLE, 404, 409, 422))
+async def claim(handoff_id: HandoffPath, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
     handoff = await services.desk.claim(handoff_id, agent)
     return {"handoff": (await services.desk.view(handoff)).to_json()}
 
 
-@router.post("/handoffs/{handoff_id}/messages", status_code=201)
-async def reply(handoff_id: str, body: ReplyRequest, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
+@router.post("/handoffs/{handoff_id}/messages", status_code=201, response_model=MessageResult,
+             responses=errors(STAFF_ROLE, BODY, 404, 409))
+async def reply(handoff_id: HandoffPath, body: ReplyRequest, agent: ConversationAgent, services: ServicesDep
+                ) -> dict[str, Any]:
     message = await services.desk.agent_message(handoff_id, agent, services.chat.validate_text(body.text))
     return {"message": message.to_json()}
 
 
-@router.post("/handoffs/{handoff_id}/transfer")
-async def transfer(handoff_id: str, body: TransferRequest, agent: ConversationAgent, services: ServicesDep
+@router.post("/handoffs/{handoff_id}/transfer", response_model=HandoffResult,
+             responses=errors(STAFF_ROLE, BODY, 404, 409))
+async def transfer(handoff_id: HandoffPath, body: TransferRequest, agent: ConversationAgent, services: ServicesDep
                    ) -> dict[str, Any]:
     handoff = await services.desk.transfer(handoff_id, agent, body.agent_id)
     return {"handoff": (await services.desk.view(handoff)).to_json()}
 
 
-@router.post("/handoffs/{handoff_id}/requeue")
-async def requeue(handoff_id: str, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
+@router.post("/handoffs/{handoff_id}/requeue", response_model=HandoffResult,
+             responses=errors(STAFF_ROLE, 404, 409, 422))
+async def requeue(handoff_id: HandoffPath, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
     """Put the conversation back in the queue, at its old place."""
     handoff = await services.desk.requeue(handoff_id, agent)
     return {"handoff": (await services.desk.view(handoff)).to_json()}
 
 
-@router.post("/handoffs/{handoff_id}/resolve")
-async def resolve(handoff_id: str, agent: ConversationAgent, services: ServicesDep,
+@router.post("/handoffs/{handoff_id}/resolve", response_model=Resolved, responses=errors(STAFF_ROLE, BODY, 404, 409))
+async def resolve(handoff_id: HandoffPath, agent: ConversationAgent, services: ServicesDep,
                   body: ResolveRequest | None = None) -> dict[str, Any]:
     """Close the handoff with a note; the bot takes the conversation back and asks for a rating."""
     body = body or ResolveRequest()

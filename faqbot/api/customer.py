@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, WebSocket
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
+from faqbot.api.contract import BODY, CUSTOMER, errors
 from faqbot.api.deps import (
     ConversationToWrite,
     CustomerConversation,
@@ -15,12 +16,13 @@ from faqbot.api.deps import (
     websocket_services,
 )
 from faqbot.api.models import MAX_SQL_INT, RequestModel
+from faqbot.api.responses import Language, MessageOut, MessagesOut, QueueOut
 from faqbot.api.streams import accepted_replay_start, stream_conversation
 from faqbot.conversations import ConversationNotFound, Sender, for_customer
 from faqbot.conversations.identity import visitor_record
 from faqbot.errors import AccessDenied, InvalidMessage, NotAuthenticated
 from faqbot.wiring import Services
-from handoff import Handoff, HandoffStatus
+from handoff import Handoff, HandoffPriority, HandoffReason, HandoffStatus
 
 EmailLike = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
@@ -39,12 +41,14 @@ class UserRequest(RequestModel):
 
 class StartRequest(RequestModel):
     page_url: str | None = Field(default=None, max_length=2000, description="the full URL of the shop's page")
-    language: str | None = Field(default=None, description="'en' or 'zh' if the page knows it")
+    language: Language | None = Field(default=None, description="'en' or 'zh' if the page knows it")
     user: UserRequest | None = None
 
 
 class MessageRequest(RequestModel):
-    text: str = Field(description="what the customer wrote, or the title of the button they pressed")
+    text: str = Field(min_length=1, pattern=r"\S",
+                      description="what the customer wrote, or the title of the button they pressed (over "
+                                  "FAQBOT_MAX_MESSAGE_CHARS characters: 413 `message_too_long`)")
     payload: str | None = Field(default=None, max_length=500,
                                 description="the pressed button's payload (e.g. '/request_human'); only payloads of "
                                 "buttons the bot sent in this conversation are accepted")
@@ -59,7 +63,7 @@ class MessageRequest(RequestModel):
 
 
 class TicketRequest(RequestModel):
-    message: str = Field(description="the question")
+    message: str = Field(min_length=1, pattern=r"\S", description="the question")
     name: str | None = Field(default=None, max_length=120)
     email: EmailLike | None = None
     phone: str | None = Field(default=None, max_length=40, pattern=r"^[0-9+()\- .]{5,40}$")
@@ -68,6 +72,55 @@ class TicketRequest(RequestModel):
 class RatingRequest(RequestModel):
     score: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
     comment: str | None = Field(default=None, max_length=2000)
+
+
+class CustomerHandoff(BaseModel):
+    """The customer's handoff: who they wait for or talk to."""
+
+    id: str
+    status: HandoffStatus
+    reason: HandoffReason
+    priority: HandoffPriority
+    queue: QueueOut | None = Field(default=None, description="while queued and someone is online")
+    agents_available: Literal[False] | None = Field(default=None,
+                                                    description="false while queued and nobody is online")
+    agent_name: str | None = Field(default=None, description="once a person has it")
+
+
+class ConversationState(BaseModel):
+    mode: Literal["bot", "human"]
+    handoff: CustomerHandoff | None
+
+
+class StartResponse(ConversationState):
+    conversation_id: str
+    token: str = Field(description="the conversation's secret: `Authorization: Bearer <token>` from now on")
+
+
+class StatusResponse(ConversationState):
+    conversation_id: str
+    last_seq: int = Field(ge=0)
+
+
+class TurnResponse(ConversationState):
+    messages: list[MessageOut] = Field(description="the customer's message and the replies so far")
+
+
+class UserResponse(BaseModel):
+    verified: bool = Field(description="the shop's signature checks")
+
+
+class LeftHandoff(BaseModel):
+    id: str
+    status: HandoffStatus
+
+
+class LeaveResponse(BaseModel):
+    handoff: LeftHandoff | None
+
+
+# keys a handoff state leaves out stay out (`response_model_exclude_unset`)
+STATE = {"response_model_exclude_unset": True}
 
 
 async def _status(services: Services, handoff: Handoff | None) -> dict[str, Any]:
@@ -88,7 +141,7 @@ async def _status(services: Services, handoff: Handoff | None) -> dict[str, Any]
     return {"mode": "human", "handoff": state}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=StartResponse, responses=errors(BODY, 429), **STATE)
 async def start_conversation(services: ServicesDep, body: StartRequest | None = None) -> dict[str, Any]:
     """Start a conversation. Keep the token: every later call for this conversation needs it."""
     body = body or StartRequest()
@@ -102,7 +155,7 @@ def _visitor(user: UserRequest, services: Services) -> dict[str, Any]:
                           secret=services.core.settings.identity_secret)
 
 
-@router.put("/{conversation_id}/user")
+@router.put("/{conversation_id}/user", response_model=UserResponse, responses=errors(CUSTOMER, BODY))
 async def set_user(conversation: CustomerConversation, body: UserRequest, services: ServicesDep) -> dict[str, Any]:
     """The shop tells who the customer is (setUser); `verified` is true only when the signature checks."""
     visitor = _visitor(body, services)
@@ -110,13 +163,14 @@ async def set_user(conversation: CustomerConversation, body: UserRequest, servic
     return {"verified": visitor["verified"]}
 
 
-@router.get("/{conversation_id}")
+@router.get("/{conversation_id}", response_model=StatusResponse, responses=errors(CUSTOMER, 422), **STATE)
 async def conversation_status(conversation: CustomerConversation, services: ServicesDep) -> dict[str, Any]:
     current, handoff = await services.chat.status(conversation.id)
     return {"conversation_id": current.id, "last_seq": current.last_seq, **(await _status(services, handoff))}
 
 
-@router.post("/{conversation_id}/messages")
+@router.post("/{conversation_id}/messages", response_model=TurnResponse,
+             responses=errors(CUSTOMER, BODY, 409, 429), **STATE)
 async def send_message(
     conversation: ConversationToWrite, body: MessageRequest, services: ServicesDep
 ) -> dict[str, Any]:
@@ -133,7 +187,7 @@ async def send_message(
             **(await _status(services, result.handoff))}
 
 
-@router.get("/{conversation_id}/messages")
+@router.get("/{conversation_id}/messages", response_model=MessagesOut, responses=errors(CUSTOMER, 422))
 async def history(
     conversation: CustomerConversation, services: ServicesDep, after: int = Query(default=0, ge=0, le=MAX_SQL_INT)
 ) -> dict[str, Any]:
@@ -168,7 +222,8 @@ async def events(websocket: WebSocket, conversation_id: str, token: str = "", af
                               on_client_event)
 
 
-@router.post("/{conversation_id}/ticket", status_code=201)
+@router.post("/{conversation_id}/ticket", status_code=201, response_model=TurnResponse,
+             responses=errors(CUSTOMER, BODY, 409, 429), **STATE)
 async def leave_message(conversation: ConversationToWrite, body: TicketRequest, services: ServicesDep
                         ) -> dict[str, Any]:
     """No one is available: leave a question and a way to reach you; it becomes an offline ticket."""
@@ -181,14 +236,14 @@ async def leave_message(conversation: ConversationToWrite, body: TicketRequest, 
     return {"messages": [m.to_json() for m in for_customer(messages)], **(await _status(services, handoff))}
 
 
-@router.post("/{conversation_id}/rating")
+@router.post("/{conversation_id}/rating", response_model=MessagesOut, responses=errors(CUSTOMER, BODY, 409, 429))
 async def rate(conversation: ConversationToWrite, body: RatingRequest, services: ServicesDep) -> dict[str, Any]:
     """Rate the help a person gave, 1 (poor) to 5 (excellent), with an optional comment."""
     _, messages = await services.desk.rate(conversation.id, body.score, body.comment)
     return {"messages": [m.to_json() for m in messages]}
 
 
-@router.post("/{conversation_id}/leave")
+@router.post("/{conversation_id}/leave", response_model=LeaveResponse, responses=errors(CUSTOMER, 422))
 async def leave(conversation: CustomerConversation, services: ServicesDep) -> dict[str, Any]:
     """The customer closed the chat: a request for a person that is still waiting is withdrawn."""
     handoff = await services.desk.customer_left(conversation.id)

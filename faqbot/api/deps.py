@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, WebSocket
+from fastapi import Depends, Path, Request, WebSocket
+from fastapi.security import HTTPAuthorizationCredentials
 
 from faqbot.agents import Agent, AuthenticationFailed
+from faqbot.api.contract import conversation_bearer, conversation_header, staff_session
 from faqbot.conversations import Conversation
 from faqbot.errors import AccessDenied, NotAuthenticated
 from faqbot.wiring import Services
@@ -37,13 +39,22 @@ async def open_conversation(services: Services, conversation_id: str, token: str
     return conversation
 
 
+# security dependencies: they read the headers and declare the schemes in the OpenAPI document
+BearerCredentials = HTTPAuthorizationCredentials | None
+StaffBearer = Annotated[BearerCredentials, Depends(staff_session)]
+
+
+def _credentials(credentials: BearerCredentials) -> str | None:
+    return credentials.credentials.strip() or None if credentials else None
+
+
 async def current_conversation(
-    conversation_id: str,
+    conversation_id: Annotated[str, Path(max_length=64, description="from `POST /api/conversations`")],
     services: ServicesDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_conversation_token: Annotated[str | None, Header()] = None,
+    authorization: Annotated[BearerCredentials, Depends(conversation_bearer)] = None,
+    x_conversation_token: Annotated[str | None, Depends(conversation_header)] = None,
 ) -> Conversation:
-    return await open_conversation(services, conversation_id, bearer(authorization) or x_conversation_token)
+    return await open_conversation(services, conversation_id, _credentials(authorization) or x_conversation_token)
 
 
 CustomerConversation = Annotated[Conversation, Depends(current_conversation)]
@@ -58,8 +69,8 @@ async def conversation_to_write(conversation: CustomerConversation, services: Se
 ConversationToWrite = Annotated[Conversation, Depends(conversation_to_write)]
 
 
-async def current_agent(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> Agent:
-    token = bearer(authorization)
+async def current_agent(services: ServicesDep, authorization: StaffBearer = None) -> Agent:
+    token = _credentials(authorization)
     if not token:
         raise NotAuthenticated("log in first: send 'Authorization: Bearer <token>'")
     try:
@@ -91,9 +102,9 @@ SupervisorAgent = Annotated[Agent, require_roles("supervisor", action="see analy
 AdminAgent = Annotated[Agent, require_roles("admin", action="manage accounts")]
 
 
-def session_token(authorization: Annotated[str | None, Header()] = None) -> str:
+def session_token(authorization: StaffBearer = None) -> str:
     """The bearer token of the request (an agent's session; `CurrentAgent` has checked it)."""
-    token = bearer(authorization)
+    token = _credentials(authorization)
     if not token:
         raise NotAuthenticated("log in first: send 'Authorization: Bearer <token>'")
     return token

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from faqbot.agents import AccountDeactivated, AuthenticationFailed, WeakPassword
 from faqbot.conversations import ConversationNotFound
@@ -17,6 +18,8 @@ from handoff import HandoffNotFound, InvalidHandoffTransition
 from knowledge_base.errors import ArticleConflict, ArticleFormatError, ArticleNotFound
 
 log = logging.getLogger(__name__)
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -75,15 +78,24 @@ def install_error_handlers(app: FastAPI) -> None:
         return _json(422, "invalid_request", summary, details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(exc.status_code,
                                                                                              "http_error")
         response = _json(exc.status_code, code, str(exc.detail))
         if exc.headers:  # e.g. 405's Allow
             response.headers.update(exc.headers)
+        if exc.status_code == 405 and (allowed := allowed_methods(request)):
+            response.headers["Allow"] = ", ".join(allowed)
         return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _json(500, "internal_error", "something went wrong on our side; nothing you sent was lost")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette's 405 names only the first matching route's)."""
+    routes = request.app.router.routes
+    return [method for method in HTTP_METHODS
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import Field
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
 
+from faqbot.api.contract import BODY, STAFF_ROLE, errors
 from faqbot.api.deps import ConversationAgent, ServicesDep, TranscriptReader
 from faqbot.api.models import RequestModel
+from faqbot.api.responses import ConversationOut, HandoffEventOut, HandoffOut, MessageOut, MessageResult
 from faqbot.conversations import AGENTS_ONLY, Conversation, Sender
 from faqbot.errors import InvalidMessage
 
@@ -19,11 +21,30 @@ MAX_TAGS = 20
 
 
 class NoteRequest(RequestModel):
-    text: str = Field(description="an internal note: agents see it in the transcript, the customer never does")
+    text: str = Field(min_length=1, pattern=r"\S",
+                      description="an internal note: agents see it in the transcript, the customer never does")
 
 
 class TagsRequest(RequestModel):
-    tags: list[str] = Field(max_length=MAX_TAGS)
+    tags: list[Annotated[str, Field(max_length=40)]] = Field(max_length=MAX_TAGS)
+
+
+ConversationPath = Annotated[str, Path(max_length=64)]
+
+
+class SearchResponse(BaseModel):
+    conversations: list[ConversationOut]
+
+
+class TranscriptResponse(BaseModel):
+    conversation: ConversationOut
+    transcript: list[MessageOut] = Field(description="every message, internal notes too")
+    handoffs: list[HandoffOut]
+    history: list[HandoffEventOut]
+
+
+class TagsResponse(BaseModel):
+    tags: list[str]
 
 
 def conversation_json(conversation: Conversation, summary: str | None = None) -> dict[str, Any]:
@@ -42,7 +63,7 @@ def _day(value: str | None, field: str) -> dt.datetime | None:
         raise InvalidMessage(f"{field} must be a date like 2026-12-01", code="invalid_date") from exc
 
 
-@router.get("")
+@router.get("", response_model=SearchResponse, responses=errors(STAFF_ROLE, 422))
 async def search(agent: TranscriptReader, services: ServicesDep,
                  text: str | None = Query(default=None, max_length=200),
                  customer: str | None = Query(default=None, max_length=200),
@@ -61,8 +82,8 @@ async def search(agent: TranscriptReader, services: ServicesDep,
         for c in found]}
 
 
-@router.get("/{conversation_id}")
-async def read(conversation_id: str, agent: TranscriptReader, services: ServicesDep) -> dict[str, Any]:
+@router.get("/{conversation_id}", response_model=TranscriptResponse, responses=errors(STAFF_ROLE, 404, 422))
+async def read(conversation_id: ConversationPath, agent: TranscriptReader, services: ServicesDep) -> dict[str, Any]:
     """A conversation as it was: every message (internal notes too) and who handled it when."""
     conversation = await services.core.conversations.get(conversation_id)
     handoffs, _ = await services.core.handoffs.history(conversation_id)
@@ -72,8 +93,9 @@ async def read(conversation_id: str, agent: TranscriptReader, services: Services
             "history": await services.desk.history(conversation_id)}
 
 
-@router.post("/{conversation_id}/notes", status_code=201)
-async def add_note(conversation_id: str, body: NoteRequest, agent: ConversationAgent, services: ServicesDep
+@router.post("/{conversation_id}/notes", status_code=201, response_model=MessageResult,
+             responses=errors(STAFF_ROLE, BODY, 404))
+async def add_note(conversation_id: ConversationPath, body: NoteRequest, agent: ConversationAgent, services: ServicesDep
                    ) -> dict[str, Any]:
     await services.core.conversations.get(conversation_id)
     note = await services.desk.messenger.append(
@@ -82,8 +104,8 @@ async def add_note(conversation_id: str, body: NoteRequest, agent: ConversationA
     return {"message": note.to_json()}
 
 
-@router.put("/{conversation_id}/tags")
-async def set_tags(conversation_id: str, body: TagsRequest, agent: ConversationAgent, services: ServicesDep
+@router.put("/{conversation_id}/tags", response_model=TagsResponse, responses=errors(STAFF_ROLE, BODY, 404))
+async def set_tags(conversation_id: ConversationPath, body: TagsRequest, agent: ConversationAgent, services: ServicesDep
                    ) -> dict[str, Any]:
     tags = sorted({t.strip().lower() for t in body.tags if t.strip()})
     if any(len(t) > 40 for t in tags):

@@ -13,8 +13,10 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, field_validator
 
 from faqbot.agents import Agent
+from faqbot.api.contract import BODY, STAFF, STAFF_ROLE, errors
 from faqbot.api.deps import CurrentAgent, EditorAgent, ServicesDep
 from faqbot.api.models import MAX_SQL_INT, RequestModel
+from faqbot.api.responses import Language, Timestamp
 from faqbot.errors import InvalidMessage
 from faqbot.wiring import Services
 from knowledge_base import finder
@@ -23,26 +25,15 @@ from knowledge_base.article import LANGUAGES, Article, ArticleStatus
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
 
 SLUG = r"^[a-z0-9][a-z0-9._-]{0,127}$"
+NOT_BLANK = r"\S"  # some text besides spaces
 VersionPath = Annotated[int, Path(ge=1, le=MAX_SQL_INT, description="an article version")]
 
 
 CurrentEditor = EditorAgent
 
 
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    details: Any = None
-
-
-class ErrorResponse(BaseModel):
-    """The service's one error body (faqbot/api/errors.py)."""
-
-    error: ErrorDetail
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 422)}
+# the workbench's routes and the article routes: every error status they may return, the one error body
+ERRORS: dict[int | str, dict[str, Any]] = errors(BODY, STAFF_ROLE, 404, 409)
 
 
 class TranslationOut(BaseModel):
@@ -96,20 +87,14 @@ class ArticleListOut(BaseModel):
 
 
 class ArticleContent(RequestModel):
-    title: str = Field(min_length=1, max_length=300)
-    questions: list[str] = Field(min_length=1, max_length=200, description="question phrasings")
-    answer: str = Field(min_length=1, max_length=20000, description="Markdown")
-    category: str = Field(min_length=1, max_length=64)
-    language: str = Field(description="'en' or 'zh'")
+    title: str = Field(min_length=1, max_length=300, pattern=NOT_BLANK)
+    questions: list[Annotated[str, Field(min_length=1, pattern=NOT_BLANK)]] = Field(
+        min_length=1, max_length=200, description="question phrasings")
+    answer: str = Field(min_length=1, max_length=20000, pattern=NOT_BLANK, description="Markdown")
+    category: str = Field(min_length=1, max_length=64, pattern=NOT_BLANK)
+    language: Language
     tags: list[str] = Field(default_factory=list, max_length=30)
     group: str | None = Field(default=None, max_length=128, description="links translations of one topic")
-
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
-        return value
 
     @field_validator("questions")
     @classmethod
@@ -153,6 +138,50 @@ class ArticleUpdate(ArticleContent):
 class VersionedAction(RequestModel):
     version: int | None = Field(default=None, ge=1, le=MAX_SQL_INT,
                                 description="the version this is based on (optional)")
+
+
+class VersionOut(BaseModel):
+    version: int = Field(ge=1)
+    author: str | None
+    saved_at: Timestamp
+    status: ArticleStatus
+    title: str
+
+
+class VersionsOut(BaseModel):
+    versions: list[VersionOut]
+
+
+class DiffOut(BaseModel):
+    from_: int = Field(alias="from")
+    to: int
+    changes: dict[str, str] = Field(description="per changed field, a unified diff")
+
+
+class UnansweredOut(BaseModel):
+    conversation_id: str
+    text: str
+    asked_at: Timestamp
+    language: str | None
+    best_score: float | None
+    best_guess: str | None
+
+
+class UnansweredListOut(BaseModel):
+    questions: list[UnansweredOut]
+
+
+class FeedbackOut(BaseModel):
+    article_id: str
+    answered: int
+    helpful: int
+    not_helpful: int
+    helpful_rate: float | None
+    mean_score: float | None
+
+
+class FeedbackListOut(BaseModel):
+    articles: list[FeedbackOut]
 
 
 def _translations(article: Article, everything: list[Article]) -> dict[str, Any]:
@@ -248,7 +277,7 @@ async def archive(article_id: str, editor: CurrentEditor, services: ServicesDep,
     return await _set_status(article_id, ArticleStatus.ARCHIVED, body, editor, services)
 
 
-@router.get("/articles/{article_id}/versions")
+@router.get("/articles/{article_id}/versions", response_model=VersionsOut, responses=errors(STAFF, 404, 422))
 async def versions(article_id: str, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
     history = await services.core.knowledge.store.versions(article_id)
     return {"versions": [{"version": a.version, "author": a.author, "saved_at": a.updated_at.isoformat(),
@@ -261,7 +290,7 @@ async def get_version(article_id: str, version: VersionPath, agent: CurrentAgent
     return {"article": (await services.core.knowledge.store.version(article_id, version)).to_json()}
 
 
-@router.get("/articles/{article_id}/diff")
+@router.get("/articles/{article_id}/diff", response_model=DiffOut, responses=errors(STAFF, 404, 422))
 async def diff(article_id: str, agent: CurrentAgent, services: ServicesDep,
                from_version: int = Query(alias="from", ge=1, le=MAX_SQL_INT),
                to_version: int = Query(alias="to", ge=1, le=MAX_SQL_INT)
@@ -286,7 +315,7 @@ async def restore(article_id: str, version: VersionPath, editor: CurrentEditor, 
     return {"article": article.to_json()}
 
 
-@router.get("/unanswered")
+@router.get("/unanswered", response_model=UnansweredListOut, responses=errors(STAFF_ROLE, 422))
 async def unanswered(agent: EditorAgent, services: ServicesDep,
                      limit: int = Query(default=100, ge=1, le=1000)) -> dict[str, Any]:
     """Recent customer questions the bot was not sure how to answer, newest first."""
@@ -296,7 +325,7 @@ async def unanswered(agent: EditorAgent, services: ServicesDep,
                            "best_guess": bot.data.get("best_guess")} for q, bot in pairs]}
 
 
-@router.get("/feedback")
+@router.get("/feedback", response_model=FeedbackListOut, responses=errors(STAFF_ROLE, 422))
 async def answer_feedback(agent: EditorAgent, services: ServicesDep,
                           scan: int = Query(default=5000, ge=1, le=100_000)) -> dict[str, Any]:
     """Per article, over the last `scan` bot replies: how often it was the answer, and its 👍/👎."""

@@ -7,10 +7,11 @@ from there; `/static/dist/...` serves their assets.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse
+from pydantic import BaseModel, Field
 
 from faqbot.api.deps import ServicesDep
 from faqbot.errors import ServiceError
@@ -66,7 +67,13 @@ async def widget_script() -> FileResponse:
     return _built("widget.js", "text/javascript; charset=utf-8")
 
 
-@router.get("/healthz", tags=["health"])
+class Health(BaseModel):
+    status: Literal["ok"]
+    rasa_ready: bool
+    published_articles: int = Field(ge=0)
+
+
+@router.get("/healthz", tags=["health"], response_model=Health)
 async def healthz(services: ServicesDep) -> dict[str, Any]:
     return {
         "status": "ok",

@@ -5,13 +5,52 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
 from faqbot.agents import Agent
+from faqbot.api.contract import CUSTOMER, STAFF_ROLE, errors
 from faqbot.api.deps import AdminAgent, CustomerConversation, ServicesDep
+from faqbot.api.responses import HandoffEventOut, MessageOut, Timestamp
 from faqbot.customer_data import CustomerQuery
 from faqbot.errors import AccessDenied, InvalidMessage
 
 router = APIRouter(tags=["personal data"])
+
+
+class ExportedHandoff(BaseModel):
+    id: str
+    status: str
+    reason: str
+    created_at: Timestamp
+    contact: dict[str, str]
+    note: str | None
+    rating: int | None
+    rating_comment: str | None
+
+
+class ExportedConversation(BaseModel):
+    conversation_id: str
+    started_at: Timestamp
+    last_activity_at: Timestamp | None
+    language: str | None
+    page_url: str | None
+    contact: dict[str, str]
+    visitor: dict[str, Any]
+    tags: list[str]
+    messages: list[MessageOut]
+    handoffs: list[ExportedHandoff]
+    handoff_events: list[HandoffEventOut]
+
+
+class Export(BaseModel):
+    """Everything kept about the customer's conversations."""
+
+    exported_at: Timestamp
+    conversations: list[ExportedConversation]
+
+
+class Erased(BaseModel):
+    erased: list[str] = Field(description="the conversations erased")
 
 
 def _query(conversation_id: str | None, email: str | None, phone: str | None) -> CustomerQuery:
@@ -21,20 +60,20 @@ def _query(conversation_id: str | None, email: str | None, phone: str | None) ->
     return query
 
 
-@router.get("/api/conversations/{conversation_id}/export")
+@router.get("/api/conversations/{conversation_id}/export", response_model=Export, responses=errors(CUSTOMER, 422))
 async def export_own(conversation: CustomerConversation, services: ServicesDep) -> dict[str, Any]:
     """Everything kept about this conversation (the customer's own copy)."""
     return await services.customer_data.export([conversation.id])
 
 
-@router.delete("/api/conversations/{conversation_id}", status_code=204)
+@router.delete("/api/conversations/{conversation_id}", status_code=204, responses=errors(CUSTOMER, 422))
 async def erase_own(conversation: CustomerConversation, services: ServicesDep) -> None:
     """Erase this conversation: its transcript and contact details here and in the bot; the token stops working."""
     await services.desk.customer_left(conversation.id)
     await services.customer_data.erase(conversation.id)
 
 
-@router.get("/api/privacy/customers")
+@router.get("/api/privacy/customers", response_model=Export, responses=errors(STAFF_ROLE, 422))
 async def export_customer(agent: AdminAgent, services: ServicesDep,
                           conversation_id: str | None = Query(default=None, max_length=64),
                           email: str | None = Query(default=None, max_length=254),
@@ -44,7 +83,7 @@ async def export_customer(agent: AdminAgent, services: ServicesDep,
                                                                                         phone)))
 
 
-@router.delete("/api/privacy/customers")
+@router.delete("/api/privacy/customers", response_model=Erased, responses=errors(STAFF_ROLE, 422))
 async def erase_customer(agent: AdminAgent, services: ServicesDep,
                          conversation_id: str | None = Query(default=None, max_length=64),
                          email: str | None = Query(default=None, max_length=254),

@@ -6,7 +6,9 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
+from faqbot.api.contract import errors
 from faqbot.api.deps import ServicesDep
 
 router = APIRouter(prefix="/api/widget", tags=["customer"])
@@ -21,9 +23,27 @@ def _to_traditional():  # a pure function of nothing: safe to share
     return OpenCC("s2t")
 
 
-@router.get("/topics")
+Locale = Literal["en", "zh-Hans", "zh-Hant"]
+
+
+class TopicArticle(BaseModel):
+    id: str
+    title: str
+
+
+class Topic(BaseModel):
+    category: str
+    articles: list[TopicArticle] = Field(max_length=TOPIC_ARTICLES)
+
+
+class TopicsResponse(BaseModel):
+    locale: Locale
+    topics: list[Topic]
+
+
+@router.get("/topics", response_model=TopicsResponse, responses=errors(422))
 async def topics(services: ServicesDep,
-                 locale: Literal["en", "zh-Hans", "zh-Hant"] = Query(default="en")) -> dict[str, Any]:
+                 locale: Locale = Query(default="en")) -> dict[str, Any]:
     """The published articles' categories in the customer's language (most articles first), each with a few
     article titles the customer can ask with one click. Titles are in traditional characters for zh-Hant."""
     language = "en" if locale == "en" else "zh"

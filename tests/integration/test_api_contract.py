@@ -1,10 +1,12 @@
 """schemathesis against the running service, as a customer and as each staff role (issue 13, findings 5 and 9).
 
 Every operation of the OpenAPI schema is called with generated data (valid and invalid, schemathesis's
-coverage and fuzzing phases) under each identity: no response may be a server error. Checks of responses
-against their documented schemas join once every route documents its responses (docs/security.md).
-Operations that end the identity's own session or conversation are left out; their own tests cover them.
-schemathesis runs as its command-line tool (`st run`): its pytest plugin does not work with pytest 9.
+coverage and fuzzing phases) under each identity: no response may be a server error, and every response must
+be what the document says — a documented status, its content type, its headers (429's `Retry-After`) and its
+body schema (the one error body for errors); methods a path does not have get 405 with `Allow`
+(docs/security.md, "An honest OpenAPI"). Operations that end the identity's own session or conversation are
+left out; their own tests cover them. schemathesis runs as its command-line tool (`st run`): its pytest plugin
+does not work with pytest 9.
 """
 
 from __future__ import annotations
@@ -18,8 +20,34 @@ import pytest
 from tests.live import AgentClient, Customer, running_stack
 
 ENDS_THE_IDENTITY = r"^/api/agent/(logout|me/password|me/sessions.*)$"
+# Rasa's action webhook: no identity here holds its token (every call would be a 401), its tests are
+# tests/unit/test_api.py and tests/integration/test_standalone_actions.py, and generating its free-form
+# tracker objects with two workers trips a CPython 3.11 error in Hypothesis ("AST constructor recursion
+# depth mismatch"), a failure of the tool rather than of the service
+NOT_FUZZED = r"^/actions/webhook$"
 STAFF_ROLES = ("agent", "editor", "supervisor", "admin")
 ST = Path(sys.executable).with_name("st")
+CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
+          "response_headers_conformance", "response_schema_conformance", "unsupported_method",
+          "allow_header_conformance")
+# the `roles` branch moves these to faqbot/api/team.py and documents them there (PENDING in
+# tests/unit/test_openapi_contract.py): until then only "no server error" is checked on them
+PENDING = (("GET", "/api/agent/team"), ("POST", "/api/agent/agents"), ("PATCH", "/api/agent/agents/{agent_id}"),
+           ("PATCH", "/api/agent/me"), ("GET", "/api/agent/canned"), ("POST", "/api/agent/canned"),
+           ("DELETE", "/api/agent/canned/{reply_id}"))
+
+
+def schemathesis_config(conversation_id: str | None) -> str:
+    """The checks, the customer's own conversation in every {conversation_id}, and the pending operations."""
+    lines = ["[checks]", "enabled = false", *(f"{check}.enabled = true" for check in CHECKS), ""]
+    if conversation_id:  # and it is not erased (DELETE /api/conversations/{conversation_id})
+        lines += ["[parameters]", f'conversation_id = "{conversation_id}"', "",
+                  "[[operations]]", 'include-name = "DELETE /api/conversations/{conversation_id}"', "enabled = false", ""]
+    for method, path in PENDING:
+        # one filter: several filters of an [[operations]] entry select what ANY of them matches
+        lines += ["[[operations]]", f'include-name = "{method} {path}"',
+                  *(f"checks.{check}.enabled = false" for check in CHECKS if check != "not_a_server_error"), ""]
+    return "\n".join(lines)
 
 
 @pytest.fixture(scope="module")
@@ -47,20 +75,16 @@ def identities(fuzzed) -> dict[str, dict]:
 
 
 @pytest.mark.parametrize("who", ["customer", *STAFF_ROLES])
-def test_no_identity_gets_a_server_error(who, identities, fuzzed, tmp_path):
+def test_every_response_is_what_the_schema_documents(who, identities, fuzzed, tmp_path):
     identity = identities[who]
     config = tmp_path / "schemathesis.toml"
-    if "conversation_id" in identity:  # the customer's own conversation in every {conversation_id}
-        config.write_text(f'[parameters]\nconversation_id = "{identity["conversation_id"]}"\n')
-    else:
-        config.write_text("")
+    config.write_text(schemathesis_config(identity.get("conversation_id")))
     command = [str(ST), "--config-file", str(config), "run", f"{fuzzed.web_url}/openapi.json",
-               "--checks", "not_a_server_error", "-H", f"Authorization: Bearer {identity['token']}",
+               "-H", f"Authorization: Bearer {identity['token']}",
                "--phases", "coverage,fuzzing", "--max-examples", "15", "--workers", "2", "--seed", "13",
-               "--exclude-path-regex", ENDS_THE_IDENTITY, "--no-color"]
-    if who == "customer":
-        command += ["--exclude-path-regex", r"^/api/conversations/\{conversation_id\}$", "--exclude-method",
-                    "DELETE"]
+               "--exclude-path-regex", f"{ENDS_THE_IDENTITY}|{NOT_FUZZED}",  # of several, only the last counts
+               "--no-color"]
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    print(run.stdout[-3000:])  # the summary: operations, test cases, failures by check
+    assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
     assert "generated" in run.stdout and " 0 generated" not in run.stdout

@@ -46,8 +46,8 @@ def test_start_returns_an_id_and_a_token(client):
 @pytest.mark.parametrize(
     ("payload", "status", "code"),
     [
-        ({"text": ""}, 422, "empty_message"),
-        ({"text": "   "}, 422, "empty_message"),
+        ({"text": ""}, 422, "invalid_request"),  # the schema says non-empty text (minLength, a non-space)
+        ({"text": "   "}, 422, "invalid_request"),
         ({"text": "x" * 2001}, 413, "message_too_long"),
         ({}, 422, "invalid_request"),
         ({"text": 5}, 422, "invalid_request"),
