@@ -17,33 +17,10 @@ from faqbot.analytics import METRICS, Filters, InvalidFilter, InvalidTarget, Unk
 from faqbot.analytics.targets import Target
 from faqbot.api.deps import ServicesDep, SupervisorAgent
 from faqbot.api.models import RequestModel
+from faqbot.api.contract import errors
 from faqbot.errors import ServiceError
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
-
-
-# --- the service's one error body (faqbot/api/errors.py), documented on every route ---
-
-class ErrorDetail(BaseModel):
-    field: str = Field(description="the field, dotted; empty for the body as a whole")
-    problem: str | None = Field(description="what is wrong with it")
-
-
-class ErrorBody(BaseModel):
-    code: str = Field(description="machine-readable, e.g. 'invalid_request', 'access_denied'")
-    message: str = Field(description="for people: what went wrong")
-    details: list[ErrorDetail] | None = None
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorBody
-
-
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    described = {400: "Malformed request", 401: "Not logged in", 403: "The account is not a supervisor or admin",
-                 404: "No such figure", 413: "Request too large",
-                 422: "Invalid request: the message (and `details`) name the field"}
-    return {s: {"model": ErrorResponse, "description": described[s]} for s in statuses}
 
 
 class InvalidAnalyticsRequest(ServiceError):
@@ -152,7 +129,7 @@ def _target_out(metric: str, target: Target | None) -> TargetOut:
                      updated_at=target.updated_at.isoformat() if target else None)
 
 
-@router.get("", response_model=ReportOut, responses=_errors(401, 403, 422),
+@router.get("", response_model=ReportOut, responses=errors(401, 403, 422),
             summary="The dashboard's figures for a period, optionally for one language or category")
 async def report(
     agent: SupervisorAgent, services: ServicesDep,
@@ -174,14 +151,14 @@ async def report(
     return ReportOut.model_validate(dataclasses.asdict(built))
 
 
-@router.get("/targets", response_model=TargetsOut, responses=_errors(401, 403),
+@router.get("/targets", response_model=TargetsOut, responses=errors(401, 403),
             summary="Every figure's target and warning level (null where none is set)")
 async def targets(agent: SupervisorAgent, services: ServicesDep) -> TargetsOut:
     stored = await services.analytics_targets.all()
     return TargetsOut(targets=[_target_out(m, stored.get(m)) for m in METRICS])
 
 
-@router.put("/targets/{metric}", response_model=TargetOut, responses=_errors(400, 401, 403, 404, 413, 422),
+@router.put("/targets/{metric}", response_model=TargetOut, responses=errors(400, 401, 403, 404, 413, 422),
             summary="Set a figure's target and warning level")
 async def set_target(metric: MetricPath, body: TargetIn, agent: SupervisorAgent, services: ServicesDep) -> TargetOut:
     try:
@@ -193,7 +170,7 @@ async def set_target(metric: MetricPath, body: TargetIn, agent: SupervisorAgent,
     return _target_out(metric, saved)
 
 
-@router.delete("/targets/{metric}", response_model=TargetOut, responses=_errors(401, 403, 404),
+@router.delete("/targets/{metric}", response_model=TargetOut, responses=errors(401, 403, 404, 422),
                summary="Remove a figure's target and warning level")
 async def clear_target(metric: MetricPath, agent: SupervisorAgent, services: ServicesDep) -> TargetOut:
     try:

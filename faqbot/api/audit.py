@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from faqbot.api.deps import AdminAgent, ServicesDep
-from faqbot.api.documented import errors
+from faqbot.api.contract import STAFF_ROLE, errors
 from faqbot.api.models import MAX_SQL_INT
 from faqbot.audit import AUDIT_ACTIONS
 from faqbot.audit.log import MAX_PAGE
@@ -56,7 +56,7 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
-@router.get("", response_model=AuditPageOut, responses=errors(401, 403, 422))
+@router.get("", response_model=AuditPageOut, responses=errors(STAFF_ROLE, 422))
 async def audit_log(
     agent: AdminAgent, services: ServicesDep,
     actor: Annotated[str | None, Query(max_length=36, description="an account id")] = None,
@@ -79,7 +79,7 @@ async def audit_log(
                         limit=page.limit)
 
 
-@router.get("/filters", response_model=AuditFiltersOut, responses=errors(401, 403))
+@router.get("/filters", response_model=AuditFiltersOut, responses=errors(STAFF_ROLE))
 async def audit_filters(agent: AdminAgent, services: ServicesDep) -> AuditFiltersOut:
     """What the log can be filtered by: the kinds of change, and everyone who appears in it."""
     return AuditFiltersOut(actions=[AuditAction(action=a, label=label) for a, label in AUDIT_ACTIONS.items()],

@@ -18,7 +18,7 @@ from faqbot.agents.canned import CannedReply, CannedReplyNotFound, may_manage
 from faqbot.agents.password_policy import MAX_LENGTH, MIN_LENGTH
 from faqbot.agents.store import Presence
 from faqbot.api.deps import AdminAgent, CurrentAgent, ServicesDep, SupervisorAgent, require_roles
-from faqbot.api.documented import STAFF, errors
+from faqbot.api.contract import BODY, STAFF_ROLE, errors
 from faqbot.api.models import RequestModel
 from faqbot.conversations.hub import account_topic
 from faqbot.errors import AccessDenied, ServiceError
@@ -185,13 +185,13 @@ def _sessions_ended(services: Services, agent_id: str) -> None:
 
 # -- the team ---------------------------------------------------------------------------------
 
-@router.get("/team", response_model=TeamOut, responses=errors(401, 403))
+@router.get("/team", response_model=TeamOut, responses=errors(STAFF_ROLE))
 async def team(agent: ConsoleUser, services: ServicesDep) -> TeamOut:
     """Active agents with presence and load (for transfers)."""
     return TeamOut(agents=await services.desk.team())
 
 
-@router.get("/agents", response_model=AccountsOut, responses=errors(401, 403))
+@router.get("/agents", response_model=AccountsOut, responses=errors(STAFF_ROLE))
 async def accounts(agent: SupervisorAgent, services: ServicesDep) -> AccountsOut:
     """Every account, deactivated ones included, with roles, routing, presence, load and live sessions."""
     sessions = await services.core.agents.session_counts()
@@ -199,7 +199,7 @@ async def accounts(agent: SupervisorAgent, services: ServicesDep) -> AccountsOut
                                  for a in await services.desk.accounts()])
 
 
-@router.post("/agents", status_code=201, response_model=AccountOut, responses=errors(*STAFF, 409))
+@router.post("/agents", status_code=201, response_model=AccountOut, responses=errors(STAFF_ROLE, BODY, 409))
 async def create_agent(body: NewAccount, agent: AdminAgent, services: ServicesDep) -> AccountOut:
     if await services.core.agents.by_username(body.username.strip()):
         raise ServiceError(f"username: '{body.username}' is taken", code="username_taken", status_code=409)
@@ -213,7 +213,7 @@ async def create_agent(body: NewAccount, agent: AdminAgent, services: ServicesDe
     return AccountOut(agent=created.to_json())
 
 
-@router.patch("/agents/{agent_id}", response_model=AccountOut, responses=errors(*STAFF, 404, 409))
+@router.patch("/agents/{agent_id}", response_model=AccountOut, responses=errors(STAFF_ROLE, BODY, 404, 409))
 async def update_agent(agent_id: str, body: AccountProfile, agent: AdminAgent, services: ServicesDep
                        ) -> AccountOut:
     """Change roles, routing (skills, languages, capacity, auto-assignment) or the display name."""
@@ -237,7 +237,7 @@ async def update_agent(agent_id: str, body: AccountProfile, agent: AdminAgent, s
     return AccountOut(agent=updated.to_json())
 
 
-@router.post("/agents/{agent_id}/deactivate", response_model=DeactivatedOut, responses=errors(401, 403, 404, 409))
+@router.post("/agents/{agent_id}/deactivate", response_model=DeactivatedOut, responses=errors(STAFF_ROLE, 404, 409, 422))
 async def deactivate_agent(agent_id: str, agent: AdminAgent, services: ServicesDep) -> DeactivatedOut:
     """The account can no longer log in; every session ends at once (open consoles close) and its
     conversations go back to the queue. Reversible (activate)."""
@@ -260,7 +260,7 @@ async def deactivate_agent(agent_id: str, agent: AdminAgent, services: ServicesD
                           conversations_requeued=requeued)
 
 
-@router.post("/agents/{agent_id}/activate", response_model=AccountOut, responses=errors(401, 403, 404, 409))
+@router.post("/agents/{agent_id}/activate", response_model=AccountOut, responses=errors(STAFF_ROLE, 404, 409, 422))
 async def activate_agent(agent_id: str, agent: AdminAgent, services: ServicesDep) -> AccountOut:
     account = await _account(services, agent_id)
     if account.active:
@@ -271,7 +271,7 @@ async def activate_agent(agent_id: str, agent: AdminAgent, services: ServicesDep
     return AccountOut(agent=updated.to_json())
 
 
-@router.put("/agents/{agent_id}/password", response_model=PasswordResetOut, responses=errors(*STAFF, 404))
+@router.put("/agents/{agent_id}/password", response_model=PasswordResetOut, responses=errors(STAFF_ROLE, BODY, 404))
 async def reset_password(agent_id: str, body: PasswordReset, agent: AdminAgent, services: ServicesDep
                          ) -> PasswordResetOut:
     """Set a temporary password; every session of the account ends at once."""
@@ -283,7 +283,7 @@ async def reset_password(agent_id: str, body: PasswordReset, agent: AdminAgent, 
     return PasswordResetOut(agent=account.to_json(), sessions_ended=ended)
 
 
-@router.patch("/me", response_model=AccountOut, responses=errors(*STAFF))
+@router.patch("/me", response_model=AccountOut, responses=errors(STAFF_ROLE, BODY))
 async def update_me(body: OwnPreferences, agent: CurrentAgent, services: ServicesDep) -> AccountOut:
     """An account's own preferences: auto-assignment, display name."""
     updated = await services.core.agents.update_profile(agent.id, **body.model_dump(exclude_none=True))
@@ -293,13 +293,13 @@ async def update_me(body: OwnPreferences, agent: CurrentAgent, services: Service
 
 # -- canned replies ---------------------------------------------------------------------------
 
-@router.get("/canned", response_model=CannedListOut, responses=errors(401, 403))
+@router.get("/canned", response_model=CannedListOut, responses=errors(STAFF_ROLE))
 async def canned_replies(agent: ConsoleUser, services: ServicesDep) -> CannedListOut:
     """The shared replies and your personal ones."""
     return CannedListOut(replies=[_canned(r, agent) for r in await services.canned.list(agent.id)])
 
 
-@router.post("/canned", status_code=201, response_model=CannedOneOut, responses=errors(*STAFF))
+@router.post("/canned", status_code=201, response_model=CannedOneOut, responses=errors(STAFF_ROLE, BODY))
 async def save_canned(body: CannedRequest, agent: ConsoleUser, services: ServicesDep) -> CannedOneOut:
     """A personal reply, or (supervisors and admins) a shared one."""
     if body.shared and not agent.has_role("supervisor"):
@@ -320,7 +320,7 @@ async def _manageable(services: Services, reply_id: str, agent: Agent) -> Canned
     return reply
 
 
-@router.patch("/canned/{reply_id}", response_model=CannedOneOut, responses=errors(*STAFF, 404))
+@router.patch("/canned/{reply_id}", response_model=CannedOneOut, responses=errors(STAFF_ROLE, BODY, 404))
 async def update_canned(reply_id: str, body: CannedChange, agent: ConsoleUser, services: ServicesDep
                         ) -> CannedOneOut:
     """Personal replies: their owner. Shared ones: supervisors and admins."""
@@ -334,7 +334,7 @@ async def update_canned(reply_id: str, body: CannedChange, agent: ConsoleUser, s
     return CannedOneOut(reply=_canned(reply, agent))
 
 
-@router.delete("/canned/{reply_id}", status_code=204, responses=errors(401, 403, 404))
+@router.delete("/canned/{reply_id}", status_code=204, responses=errors(STAFF_ROLE, 404, 422))
 async def delete_canned(reply_id: str, agent: ConsoleUser, services: ServicesDep) -> None:
     """Personal replies: their owner. Shared ones: supervisors and admins."""
     reply = await _manageable(services, reply_id, agent)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from faqbot.api.deps import EditorAgent, ServicesDep
-from faqbot.api.documented import errors
+from faqbot.api.contract import STAFF_ROLE, errors
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
 
@@ -30,7 +30,7 @@ class MissingTranslations(BaseModel):
     articles: list[MissingTranslation] = Field(description="most asked first")
 
 
-@router.get("/missing-translations", response_model=MissingTranslations, responses=errors(401, 403, 422))
+@router.get("/missing-translations", response_model=MissingTranslations, responses=errors(STAFF_ROLE, 422))
 async def missing_translations(editor: EditorAgent, services: ServicesDep,
                                scan: int = Query(default=5000, ge=1, le=100_000)) -> MissingTranslations:
     """Published articles whose topic has no version in a language, with how often customers writing in that
