@@ -20,7 +20,10 @@ from faqbot.customer_data import CustomerData, RasaTrackerStore
 from faqbot.db import make_engine, migrate
 from faqbot.desk import DeskPolicy, HandoffDesk
 from faqbot.messenger import Messenger
+from faqbot.metrics import Metrics, TimedDetector
 from faqbot.rasa_gateway import RasaGateway
+from faqbot.rasa_stores import RasaStores
+from faqbot.readiness import Readiness
 from faqbot.security.files import lock_down, owner_only_umask
 from faqbot.security.ratelimit import LimitsPolicy, RateLimiter, storage_for
 from faqbot.settings import Settings
@@ -68,8 +71,11 @@ class Services:
     limiter: RateLimiter
     customer_data: CustomerData
     cap: ConversationCap
+    metrics: Metrics
+    readiness: Readiness
 
     async def aclose(self) -> None:
+        await self.readiness.aclose()
         await self.rasa.aclose()
         await self.limiter.aclose()
         await self.core.aclose()
@@ -104,10 +110,15 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
                          frustration_detector: FrustrationDetector | None = None) -> Services:
     core = await build_core(settings, encoder)
     hub = EventHub()
-    rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds, jwt_secret=settings.rasa_jwt_secret)
+    metrics = Metrics()
+    metrics.index(core.knowledge.article_count, core.knowledge.phrasing_count, core.knowledge.last_reload_seconds)
+    stores = RasaStores.from_settings(settings)
+    rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds, jwt_secret=settings.rasa_jwt_secret,
+                       lock_lifetime_seconds=stores.lock_lifetime_seconds, observer=metrics)
     detector = frustration_detector or load_detector(
         settings.frustration_model, settings.embedding_model, settings.frustration_thresholds, core.models,
         onnx_cache=settings.onnx_cache, int8=settings.int8, threads=settings.model_threads)
+    detector = TimedDetector(detector, metrics)
     messenger = Messenger(core.conversations, hub)
     policy = DeskPolicy(grace_seconds=settings.agent_grace_seconds,
                         first_reply_target_seconds=settings.first_reply_target_seconds,
@@ -119,12 +130,13 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     for action in build_actions(ActionServices(knowledge=core.knowledge)):
         executor.register_action(action)
     limiter = RateLimiter(LimitsPolicy.from_settings(settings), storage_for(settings.redis_url))
-    trackers = RasaTrackerStore(settings.data_dir / "rasa_tracker.db")  # where the launcher keeps Rasa's
+    trackers = RasaTrackerStore(stores.tracker_url)  # where the launcher keeps Rasa's (faqbot/rasa_stores.py)
     customer_data = CustomerData(core.conversations, core.handoffs, trackers, settings.retention_days)
     return Services(core, hub=hub, rasa=rasa, chat=chat, desk=desk, canned=CannedReplyStore(core.engine),
                     actions=executor, limiter=limiter, customer_data=customer_data,
                     cap=ConversationCap(core.conversations, core.handoffs, messenger, desk,
-                                        settings.max_conversation_messages))
+                                        settings.max_conversation_messages),
+                    metrics=metrics, readiness=Readiness(core.engine, rasa, core.knowledge, settings.redis_url))
 
 
 async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -43,10 +44,12 @@ async def webhook(request: Request, services: ServicesDep, token: str = "") -> J
         # a conversation the service never started: nothing may be done for it (e.g. a handoff)
         return JSONResponse(error_body("conversation_not_found", "no conversation with this sender id"),
                             status_code=404)
+    started = time.perf_counter()
     try:
         result = await services.actions.run(action_call)
     except ActionExecutionRejection as exc:
         return JSONResponse({"error": exc.message, "action_name": exc.action_name}, status_code=400)
     except ActionNotFoundException as exc:
         return JSONResponse({"error": exc.message, "action_name": exc.action_name}, status_code=404)
+    services.metrics.stage("actions", time.perf_counter() - started)
     return JSONResponse(result or {"events": [], "responses": []})
