@@ -153,8 +153,8 @@ def nginx_bin() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
 
 
-def nginx_site(listen: str, upstreams: list[str], template: Path = NGINX_CONF) -> str:
-    """deploy/nginx/faqbot.conf with its `listen` and its upstream's `server` lines set to these."""
+def nginx_site(listen: str, upstreams: list[str], access_log: Path | None = None, template: Path = NGINX_CONF) -> str:
+    """deploy/nginx/faqbot.conf with its `listen`, its upstream's `server` lines (and its access log) set."""
     lines, out, servers_done = template.read_text().splitlines(), [], False
     for line in lines:
         stripped = line.strip()
@@ -167,6 +167,10 @@ def nginx_site(listen: str, upstreams: list[str], template: Path = NGINX_CONF) -
         if stripped.startswith("listen ") and stripped.endswith(";"):
             indent = line[: len(line) - len(line.lstrip())]
             out.append(f"{indent}listen {listen};")
+            continue
+        if stripped.startswith("access_log ") and access_log is not None:
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}access_log {access_log} faqbot;")
             continue
         out.append(line)
     return "\n".join(out) + "\n"
@@ -182,8 +186,6 @@ def nginx_main_config(site: str, run_dir: Path) -> str:
         f"{user}worker_processes 1;\npid {run_dir / 'nginx.pid'};\nerror_log {run_dir / 'error.log'} warn;\n"
         "daemon off;\nevents { worker_connections 1024; }\n"
         "http {\n"
-        "  log_format faqbot '$remote_addr \"$request\" $status upstream=$upstream_addr id=$request_id';\n"
-        f"  access_log {run_dir / 'access.log'} faqbot;\n"
         f"  client_body_temp_path {temp}/body;\n  proxy_temp_path {temp}/proxy;\n"
         f"  fastcgi_temp_path {temp}/fastcgi;\n  uwsgi_temp_path {temp}/uwsgi;\n  scgi_temp_path {temp}/scgi;\n"
         f"{site}"
@@ -252,6 +254,7 @@ class Stack:
             **os.environ,
             "HF_HUB_OFFLINE": "1",
             "TOKENIZERS_PARALLELISM": "false",
+            "TQDM_DISABLE": "1",  # no progress bars in the log (they are not log lines)
             **settings,
             "FAQBOT_PORT": str(self.web_ports[index]),
             "FAQBOT_RASA_URL": ",".join(self.rasa_urls),
@@ -317,7 +320,7 @@ class Stack:
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (run_dir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
         site = nginx_site(f"{self.settings.host}:{self.settings.port}",
-                          [f"127.0.0.1:{port}" for port in self.web_ports])
+                          [f"127.0.0.1:{port}" for port in self.web_ports], run_dir / "access.log")
         config = run_dir / "nginx.conf"
         config.write_text(nginx_main_config(site, run_dir))
         out = self._log("nginx")

@@ -24,6 +24,7 @@ FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 PROCESS_NAME_ENV = "FAQBOT_PROCESS_NAME"
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+QUIET_LOGGERS = ("httpx", "httpcore")
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 conversation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("conversation_id", default=None)
@@ -75,6 +76,8 @@ def configure(level: str | int = "INFO", fmt: str = "text") -> None:
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    for name in QUIET_LOGGERS:  # a line per request to Rasa or the model hub is noise
+        logging.getLogger(name).setLevel(logging.WARNING)
     privacy_logs.install(level=level)
 
 
