@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="Rasa instances; more than one needs PostgreSQL and Redis (FAQBOT_REDIS_URL)")
 
     commands.add_parser("serve", help="run only the web service (Rasa must be running at FAQBOT_RASA_URL)")
+    commands.add_parser("rasa-env", help="print the environment Rasa needs for these settings (tracker and lock "
+                                         "stores: bot/endpoints.yml), as lines for a systemd EnvironmentFile")
     commands.add_parser("train", help="train the Rasa model if its inputs changed")
     commands.add_parser("build-index", help="import the knowledge-base folder and build the vector index")
 
@@ -100,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
 
         uvicorn.run("faqbot.app:create_app", factory=True, host=settings.host, port=settings.port, ws="wsproto",
                     ws_max_size=settings.max_ws_message_bytes)
+    elif args.command == "rasa-env":
+        from faqbot.rasa_stores import RasaStores
+
+        for name, value in sorted(RasaStores.from_settings(settings).rasa_env().items()):
+            print(f"{name}={value}")
     elif args.command == "train":
         from faqbot.launcher import ensure_model
 

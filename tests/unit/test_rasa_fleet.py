@@ -215,3 +215,28 @@ def test_json_log_lines_carry_the_request_and_conversation_ids():
     assert (line["request_id"], line["conversation_id"], line["handoff_id"]) == ("r1", "c1", "h1")
     with pytest.raises(ValueError, match="FAQBOT_LOG_FORMAT"):
         log_format.formatter("xml")
+
+
+def test_faqbot_rasa_env_prints_what_rasa_needs(monkeypatch, capsys, tmp_path):
+    from faqbot.cli import main
+
+    monkeypatch.setenv("FAQBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("FAQBOT_DATABASE_URL", "postgresql+asyncpg://bot@db.local/shop")
+    monkeypatch.setenv("FAQBOT_REDIS_URL", "redis://cache.local:6379/4")
+    assert main(["rasa-env"]) == 0
+    lines = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
+    assert lines["FAQBOT_RASA_TRACKER_DIALECT"] == "postgresql" and lines["FAQBOT_RASA_TRACKER_DB"] == "shop_rasa"
+    assert lines["FAQBOT_RASA_LOCK_STORE"] == "redis" and lines["FAQBOT_RASA_LOCK_DB"] == "4"
+
+
+def test_faqbot_up_refuses_a_layout_it_cannot_run_safely(monkeypatch, capsys, tmp_path):
+    from faqbot.cli import main
+
+    monkeypatch.setenv("FAQBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("FAQBOT_DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        main(["up", "--rasa-instances", "2"])
+    assert stopped.value.code == 2 and "PostgreSQL and their locks in Redis" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["up", "--workers", "0"])
+    assert "must be at least 1" in capsys.readouterr().err
