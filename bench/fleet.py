@@ -112,6 +112,17 @@ class PrivateRedis:
         finally:
             client.close()
 
+    def command_counts(self) -> dict[str, int]:
+        """Calls per Redis command so far (INFO commandstats)."""
+        import redis
+
+        client = redis.Redis(port=self.port, socket_timeout=2)
+        try:
+            return {name.removeprefix("cmdstat_"): int(stats["calls"])
+                    for name, stats in client.info("commandstats").items()}
+        finally:
+            client.close()
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
@@ -160,20 +171,25 @@ def measure(stack, workers: int, rasa: int, databases: list[str], redis_server: 
         watched.refresh()
     postgres_pids = pg_backend_pids(databases)
     cpu_before = {role: sum(w.cpu() for w in ws) for role, ws in roles.items()}
-    pg_cpu_before = cpu_seconds(postgres_pids)
+    pg_cpu_before = {pid: cpu_seconds([pid]) for pid in postgres_pids}
     pg_before = asyncio.run(pg_counters(databases))
     redis_before = redis_server.commands()
+    redis_commands_before = redis_server.command_counts()
     load_before = load_average()
     tally = asyncio.run(drive(stack.web_url, args.customers, args.seconds, args.seed))
     time.sleep(1.0)  # PostgreSQL publishes its counters at most once a second
     load_after = load_average()
     redis_after = redis_server.commands()
+    redis_commands = {name: calls - redis_commands_before.get(name, 0)
+                      for name, calls in redis_server.command_counts().items()}
     pg_after = asyncio.run(pg_counters(databases))
     messages = max(tally.messages, 1)
     cpu = {role: round((sum(w.cpu() for w in ws) - cpu_before[role]) * 1000 / messages, 2)
            for role, ws in roles.items() if ws}
-    # backends opened during the run are missed by the pid list; those that existed are counted
-    cpu["postgres_backends"] = round((cpu_seconds(postgres_pids) - pg_cpu_before) * 1000 / messages, 2)
+    # PostgreSQL's backends for the two databases that lived through the run (pooled connections: all of them)
+    alive = [pid for pid in postgres_pids if Path(f"/proc/{pid}").exists()]
+    cpu["postgres_backends"] = round((cpu_seconds(alive) - sum(pg_cpu_before.get(p, 0.0) for p in alive))
+                                     * 1000 / messages, 2)
     metrics = httpx.get(f"{stack.web_url}/metrics", timeout=10).text
     duration = max(tally.last_done - (tally.first_sent or tally.last_done), 1e-9)
     return {
@@ -187,6 +203,8 @@ def measure(stack, workers: int, rasa: int, databases: list[str], redis_server: 
             role: {k: round((pg_after[d][k] - pg_before[d][k]) / messages, 2) for k in PG_COUNTERS}
             for role, d in zip(("service_database", "rasa_trackers"), databases)},
         "redis_commands_per_message": round((redis_after - redis_before) / messages, 2),
+        "redis_commands_per_message_by_command": {name: round(calls / messages, 2) for name, calls in
+                                                  sorted(redis_commands.items(), key=lambda kv: -kv[1]) if calls},
         "load_average_before": load_before, "load_average_after": load_after,
         "metrics_process_count": metrics.count("faqbot_process_info{"),
     }
@@ -199,6 +217,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=8)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--label", default="", help="saved as fleet_<label>.json")
     args = parser.parse_args()
     model = ensure_model(REPO_ROOT / "var" / "models")
     layouts = []
@@ -212,7 +231,7 @@ def main() -> None:
     base = next((r for r in layouts if r["layout"] == "1x1"), layouts[0])
     for result in layouts:
         result["ratio_to_1x1"] = round(result["messages_per_second"] / max(base["messages_per_second"], 1e-9), 2)
-    save("fleet", {
+    save(f"fleet_{args.label}" if args.label else "fleet", {
         "cores": os.cpu_count(), "settings": vars(args), "layouts": layouts,
         "git_commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                                      text=True).stdout.strip(),

@@ -2,7 +2,8 @@
 test's own), Redis, nginx, two Rasa instances sharing their trackers and locks, two service processes.
 
 - a Rasa instance `kill -9`ed while customers talk: every turn is answered through the other one, none is
-  lost and none reaches Rasa twice (counted in Rasa's own tracker store);
+  lost and none reaches Rasa twice (counted in Rasa's own tracker store); a customer's erasure deletes their
+  tracker there;
 - `/readyz` names what is missing (503 when no Rasa instance is left), `/livez` does no I/O;
 - `/metrics` counts the turns, Rasa's latency and the dead instance's errors, and names the process;
 - JSON log lines carry the request and conversation ids, Rasa's lines are collected beside them;
@@ -92,6 +93,12 @@ def test_a_rasa_instance_killed_mid_conversation_loses_and_repeats_nothing(tmp_p
             history = customer.history()
             sent = [m for m in history if m["sender"] == "customer"]
             assert len(sent) == len({m["seq"] for m in sent}) and len(sent) >= answered[customer.id]
+
+        # a customer's erasure deletes their Rasa tracker in PostgreSQL too (privacy: retention and erasure)
+        erased = customers[0]
+        assert erased.http.delete(f"/api/conversations/{erased.id}").status_code == 204
+        left = asyncio.run(tracker_user_events(database))
+        assert erased.id not in left and all(left.get(c.id) == answered[c.id] for c in customers[1:])
 
         ready = httpx.get(f"{base}/readyz", timeout=10)
         assert ready.status_code == 200  # one instance is enough to serve
