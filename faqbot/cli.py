@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     create = agent_commands.add_parser("create", help="create an agent account")
     create.add_argument("username")
     create.add_argument("--display-name")
-    create.add_argument("--role", default="agent", choices=("agent", "editor", "admin"))
+    create.add_argument("--role", dest="roles", action="append", choices=("agent", "editor", "supervisor", "admin"),
+                        help="repeat for several roles (default: agent)")
     create.add_argument("--password", help="prompted for when omitted")
     create.add_argument("--skills", default="", help="comma-separated KB categories, e.g. shipping,refunds (none: any)")
     create.add_argument("--languages", default="", help="comma-separated, e.g. en,zh (none: any)")
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         password = args.password or getpass.getpass("password: ")
         profile = {"skills": _csv(args.skills), "languages": _csv(args.languages),
                    "max_concurrent": args.max_concurrent, "auto_assign": args.auto_assign}
-        asyncio.run(_create_agent(settings, args.username, password, args.display_name, args.role, profile))
+        asyncio.run(_create_agent(settings, args.username, password, args.display_name, args.roles or ["agent"], profile))
     return 0
 
 
@@ -255,20 +256,20 @@ def _csv(text: str) -> list[str]:
 
 
 async def _create_agent(settings: Settings, username: str, password: str, display_name: str | None,
-                        role: str, profile: dict) -> None:
+                        roles: list[str], profile: dict) -> None:
     from faqbot.agents import AgentStore
     from faqbot.db import make_engine, migrate
 
     engine = make_engine(settings.resolved_database_url)
     await migrate(engine)
     try:
-        agent = await AgentStore(engine).create(username, password, display_name=display_name, role=role, **profile)
+        agent = await AgentStore(engine).create(username, password, display_name=display_name, roles=roles, **profile)
     except Exception as exc:  # duplicate username, bad password...
         print(f"could not create agent: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
     finally:
         await engine.dispose()
-    print(f"created {agent.role} '{agent.username}' (skills: {', '.join(agent.skills) or 'any'}; "
+    print(f"created {'+'.join(sorted(agent.roles))} '{agent.username}' (skills: {', '.join(agent.skills) or 'any'}; "
           f"languages: {', '.join(agent.languages) or 'any'}; up to {agent.max_concurrent} at once)")
 
 

@@ -469,13 +469,13 @@ class HandoffDesk:
     async def team(self) -> list[dict[str, Any]]:
         loads = await self._handoffs.assigned_counts()
         return [{**a.to_json(), "load": loads.get(a.id, 0), "connected": self._connections.is_connected(a.id)}
-                for a in await self._agents.all() if a.role in ("agent", "admin")]
+                for a in await self._agents.all() if a.has_role("agent")]
 
     # -- shared ----------------------------------------------------------------------------------
 
     async def _candidates(self) -> list[Candidate]:
         loads = await self._handoffs.assigned_counts()
-        agents = [a for a in await self._agents.all() if a.role in ("agent", "admin")]
+        agents = [a for a in await self._agents.all() if a.has_role("agent")]
         by_idle = sorted(agents, key=lambda a: a.presence_since or dt.datetime.min.replace(tzinfo=dt.UTC))
         return [_candidate(a, loads.get(a.id, 0), by_idle.index(a)) for a in agents]
 

@@ -145,7 +145,7 @@ async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:
         raise ValueError("FAQBOT_BOOTSTRAP_AGENT must look like 'username:password'")
     if await agents.by_username(username) is None:
         try:
-            await agents.create(username, password, display_name=username.capitalize(), role="admin")
+            await agents.create(username, password, display_name=username.capitalize(), roles=["admin"])
         except WeakPassword as exc:
             raise ValueError(f"FAQBOT_BOOTSTRAP_AGENT: {exc}") from exc
         log.warning("created the bootstrap admin account '%s' (FAQBOT_BOOTSTRAP_AGENT): for local development; "

@@ -25,7 +25,7 @@ agents_table = Table(
     Column("id", String(36), primary_key=True),
     Column("username", String(64), nullable=False, unique=True),
     Column("display_name", String(128), nullable=False),
-    Column("role", String(16), nullable=False),
+    Column("roles", JSON, nullable=False, default=list, server_default='["agent"]'),
     Column("password_hash", String(256), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     # routing: which categories and languages they handle (empty: any), how many chats at once
@@ -39,7 +39,20 @@ agents_table = Table(
 
 sessions_table = sessions_table_for(metadata)
 
-ROLES = ("agent", "editor", "admin")
+# agent: conversations; editor: knowledge base and questions to fix; supervisor: analytics, transcripts (read),
+# team view; admin: all of it, plus accounts. An account may hold several.
+ROLES = ("agent", "editor", "supervisor", "admin")
+
+
+def clean_roles(roles: Iterable[str]) -> frozenset[str]:
+    """The roles as stored; ValueError naming the unknown ones, or when there are none."""
+    chosen = frozenset(r.strip().lower() for r in roles if r and r.strip())
+    unknown = sorted(chosen - set(ROLES))
+    if unknown:
+        raise ValueError(f"unknown role(s) {', '.join(unknown)}; roles are {', '.join(ROLES)}")
+    if not chosen:
+        raise ValueError(f"an account needs at least one role of {', '.join(ROLES)}")
+    return chosen
 
 
 class AuthenticationFailed(Exception):
@@ -57,7 +70,7 @@ class Agent:
     id: str
     username: str
     display_name: str
-    role: str
+    roles: frozenset[str]
     skills: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     max_concurrent: int = 3
@@ -65,8 +78,18 @@ class Agent:
     presence: Presence = Presence.OFFLINE
     presence_since: dt.datetime | None = None
 
+    def has_role(self, *roles: str) -> bool:
+        """True if the account holds one of `roles` (an admin holds them all)."""
+        return "admin" in self.roles or not self.roles.isdisjoint(roles)
+
+    @property
+    def role(self) -> str:
+        """The account's highest role, for one-word displays."""
+        return next(r for r in reversed(ROLES) if r in self.roles)
+
     def to_json(self) -> dict[str, object]:
         return {"id": self.id, "username": self.username, "display_name": self.display_name, "role": self.role,
+                "roles": [r for r in ROLES if r in self.roles],
                 "skills": list(self.skills), "languages": list(self.languages),
                 "max_concurrent": self.max_concurrent, "auto_assign": self.auto_assign,
                 "presence": self.presence.value,
@@ -74,7 +97,7 @@ class Agent:
 
 
 def _agent(row) -> Agent:
-    return Agent(row.id, row.username, row.display_name, row.role, tuple(row.skills or ()),
+    return Agent(row.id, row.username, row.display_name, frozenset(row.roles or ("agent",)), tuple(row.skills or ()),
                  tuple(row.languages or ()), row.max_concurrent, bool(row.auto_assign), Presence(row.presence),
                  row.presence_since)
 
@@ -90,10 +113,9 @@ class AgentStore:
                                  dt.timedelta(minutes=idle_minutes))
 
     async def create(self, username: str, password: str, *, display_name: str | None = None,
-                     role: str = "agent", skills: Iterable[str] = (), languages: Iterable[str] = (),
+                     roles: Iterable[str] = ("agent",), skills: Iterable[str] = (), languages: Iterable[str] = (),
                      max_concurrent: int = 3, auto_assign: bool = False) -> Agent:
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        chosen = clean_roles(roles)
         if not username.strip():
             raise ValueError("a username is required")
         check_password(password, username)
@@ -105,7 +127,7 @@ class AgentStore:
             await conn.execute(
                 agents_table.insert().values(
                     id=agent_id, username=username.strip(), display_name=display_name or username.strip(),
-                    role=role, password_hash=password_hash, created_at=utcnow(), skills=_clean(skills),
+                    roles=[r for r in ROLES if r in chosen], password_hash=password_hash, created_at=utcnow(), skills=_clean(skills),
                     languages=_clean(languages), max_concurrent=max_concurrent, auto_assign=auto_assign,
                     presence=Presence.OFFLINE.value, presence_since=None,
                 )
@@ -114,8 +136,12 @@ class AgentStore:
 
     async def update_profile(self, agent_id: str, *, skills: Iterable[str] | None = None,
                              languages: Iterable[str] | None = None, max_concurrent: int | None = None,
-                             auto_assign: bool | None = None, display_name: str | None = None) -> Agent | None:
+                             auto_assign: bool | None = None, display_name: str | None = None,
+                             roles: Iterable[str] | None = None) -> Agent | None:
         values: dict[str, object] = {}
+        if roles is not None:
+            chosen = clean_roles(roles)
+            values["roles"] = [r for r in ROLES if r in chosen]
         if skills is not None:
             values["skills"] = _clean(skills)
         if languages is not None:

@@ -13,7 +13,15 @@ from pydantic import Field
 from faqbot.agents import Agent, AuthenticationFailed, Presence
 from faqbot.agents.canned import CannedReplyNotFound
 from faqbot.agents.password_policy import MAX_LENGTH, MIN_LENGTH
-from faqbot.api.deps import CurrentAgent, ServicesDep, SessionToken, websocket_services
+from faqbot.api.deps import (
+    AdminAgent,
+    ConversationAgent,
+    CurrentAgent,
+    ServicesDep,
+    SessionToken,
+    TranscriptReader,
+    websocket_services,
+)
 from faqbot.api.history import conversation_json
 from faqbot.api.live import relay
 from faqbot.api.models import RequestModel
@@ -68,18 +76,14 @@ class NewAgent(AgentProfile):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH,
                           description="not a common password, not the user name")
-    role: Literal["agent", "editor", "admin"] = "agent"
+    roles: list[Literal["agent", "editor", "supervisor", "admin"]] = Field(
+        default=["agent"], min_length=1, max_length=4, description="an account may hold several roles")
 
 
 class CannedRequest(RequestModel):
     title: str = Field(min_length=1, max_length=120)
     text: str = Field(min_length=1, max_length=2000)
     language: Literal["en", "zh"] | None = None
-
-
-def _require_admin(agent: Agent) -> None:
-    if agent.role != "admin":
-        raise AccessDenied("only an admin can manage agent accounts")
 
 
 @router.post("/login")
@@ -135,7 +139,7 @@ async def end_my_other_sessions(agent: CurrentAgent, token: SessionToken, servic
 
 
 @router.put("/me/presence")
-async def set_presence(body: PresenceRequest, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
+async def set_presence(body: PresenceRequest, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
     """Online: takes conversations. Away: keeps theirs, gets no new ones. Offline: theirs go back to the queue."""
     await services.desk.set_presence(agent, body.presence)
     return {"agent": (await services.core.agents.by_id(agent.id)).to_json()}  # type: ignore[union-attr]
@@ -156,21 +160,19 @@ async def team(agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
 
 
 @router.post("/agents", status_code=201)
-async def create_agent(body: NewAgent, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
-    _require_admin(agent)
+async def create_agent(body: NewAgent, agent: AdminAgent, services: ServicesDep) -> dict[str, Any]:
     if await services.core.agents.by_username(body.username.strip()):
         raise ServiceError(f"the username '{body.username}' is taken", code="username_taken", status_code=409)
     created = await services.core.agents.create(
-        body.username, body.password, display_name=body.display_name, role=body.role, skills=body.skills or (),
+        body.username, body.password, display_name=body.display_name, roles=body.roles, skills=body.skills or (),
         languages=body.languages or (), max_concurrent=body.max_concurrent or 3,
         auto_assign=bool(body.auto_assign))
     return {"agent": created.to_json()}
 
 
 @router.patch("/agents/{agent_id}")
-async def update_agent(agent_id: str, body: AgentProfile, agent: CurrentAgent, services: ServicesDep
+async def update_agent(agent_id: str, body: AgentProfile, agent: AdminAgent, services: ServicesDep
                        ) -> dict[str, Any]:
-    _require_admin(agent)
     updated = await services.core.agents.update_profile(agent_id, **body.model_dump(exclude_none=True))
     if updated is None:
         raise ServiceError(f"no agent with id '{agent_id}'", code="agent_not_found", status_code=404)
@@ -179,7 +181,7 @@ async def update_agent(agent_id: str, body: AgentProfile, agent: CurrentAgent, s
 
 
 @router.get("/handoffs")
-async def open_handoffs(agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
+async def open_handoffs(agent: TranscriptReader, services: ServicesDep) -> dict[str, Any]:
     """Queued (in queue order), assigned and offline tickets; `offered` marks the ones this agent can take."""
     handoffs = await services.core.handoffs.open_handoffs()
     offered = await services.desk.offered_to(agent, handoffs)
@@ -189,7 +191,7 @@ async def open_handoffs(agent: CurrentAgent, services: ServicesDep) -> dict[str,
 
 
 @router.get("/handoffs/{handoff_id}")
-async def handoff_detail(handoff_id: str, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
+async def handoff_detail(handoff_id: str, agent: TranscriptReader, services: ServicesDep) -> dict[str, Any]:
     """The handoff, the full annotated transcript and the conversation's handoff history."""
     handoff = await services.core.handoffs.get(handoff_id)
     view = await services.desk.view(handoff)
@@ -201,7 +203,7 @@ async def handoff_detail(handoff_id: str, agent: CurrentAgent, services: Service
 
 
 @router.get("/handoffs/{handoff_id}/suggestions")
-async def suggestions(handoff_id: str, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
+async def suggestions(handoff_id: str, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
     """Knowledge-base articles for the customer's latest question, to insert into a reply."""
     handoff = await services.core.handoffs.get(handoff_id)
     messages = await services.chat.history(handoff.conversation_id)
@@ -217,33 +219,33 @@ async def suggestions(handoff_id: str, agent: CurrentAgent, services: ServicesDe
 
 
 @router.post("/handoffs/{handoff_id}/claim")
-async def claim(handoff_id: str, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
+async def claim(handoff_id: str, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
     handoff = await services.desk.claim(handoff_id, agent)
     return {"handoff": (await services.desk.view(handoff)).to_json()}
 
 
 @router.post("/handoffs/{handoff_id}/messages", status_code=201)
-async def reply(handoff_id: str, body: ReplyRequest, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
+async def reply(handoff_id: str, body: ReplyRequest, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
     message = await services.desk.agent_message(handoff_id, agent, services.chat.validate_text(body.text))
     return {"message": message.to_json()}
 
 
 @router.post("/handoffs/{handoff_id}/transfer")
-async def transfer(handoff_id: str, body: TransferRequest, agent: CurrentAgent, services: ServicesDep
+async def transfer(handoff_id: str, body: TransferRequest, agent: ConversationAgent, services: ServicesDep
                    ) -> dict[str, Any]:
     handoff = await services.desk.transfer(handoff_id, agent, body.agent_id)
     return {"handoff": (await services.desk.view(handoff)).to_json()}
 
 
 @router.post("/handoffs/{handoff_id}/requeue")
-async def requeue(handoff_id: str, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
+async def requeue(handoff_id: str, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
     """Put the conversation back in the queue, at its old place."""
     handoff = await services.desk.requeue(handoff_id, agent)
     return {"handoff": (await services.desk.view(handoff)).to_json()}
 
 
 @router.post("/handoffs/{handoff_id}/resolve")
-async def resolve(handoff_id: str, agent: CurrentAgent, services: ServicesDep,
+async def resolve(handoff_id: str, agent: ConversationAgent, services: ServicesDep,
                   body: ResolveRequest | None = None) -> dict[str, Any]:
     """Close the handoff with a note; the bot takes the conversation back and asks for a rating."""
     body = body or ResolveRequest()
@@ -252,18 +254,18 @@ async def resolve(handoff_id: str, agent: CurrentAgent, services: ServicesDep,
 
 
 @router.get("/canned")
-async def canned_replies(agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
+async def canned_replies(agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
     return {"replies": [r.to_json() for r in await services.canned.list()]}
 
 
 @router.post("/canned", status_code=201)
-async def save_canned(body: CannedRequest, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
+async def save_canned(body: CannedRequest, agent: ConversationAgent, services: ServicesDep) -> dict[str, Any]:
     reply = await services.canned.create(body.title, body.text, body.language, agent.id)
     return {"reply": reply.to_json()}
 
 
 @router.delete("/canned/{reply_id}", status_code=204)
-async def delete_canned(reply_id: str, agent: CurrentAgent, services: ServicesDep) -> None:
+async def delete_canned(reply_id: str, agent: ConversationAgent, services: ServicesDep) -> None:
     try:
         await services.canned.delete(reply_id)
     except CannedReplyNotFound as exc:
@@ -298,27 +300,37 @@ async def _session_watched(websocket: WebSocket, token: str) -> AsyncIterator[No
 
 
 async def _socket_agent(websocket: WebSocket, token: str) -> Agent | None:
+    """The account behind `token` if it may watch conversations (agent or supervisor); else the socket is closed."""
     try:
-        return await websocket_services(websocket).core.agents.agent_for_token(token)
+        agent = await websocket_services(websocket).core.agents.agent_for_token(token)
     except AuthenticationFailed:
         await websocket.close(code=4401, reason="log in first")
         return None
+    if not agent.has_role("agent", "supervisor"):
+        await websocket.close(code=4403, reason="only agents and supervisors can watch conversations")
+        return None
+    return agent
 
 
 @router.websocket("/events")
 async def agent_events(websocket: WebSocket, token: str = "") -> None:
-    """Live queue changes, presence and messages of handed-off conversations. Open = the agent is present."""
+    """Live queue changes, presence and messages of handed-off conversations.
+
+    Open = the agent is present; a supervisor (without the agent role) watches without going online."""
     services = websocket_services(websocket)
     agent = await _socket_agent(websocket, token)
     if agent is None:
         return
     await websocket.accept()
+    takes_conversations = agent.has_role("agent")
     async with _session_watched(websocket, token), services.hub.subscribe(AGENTS_TOPIC) as subscription:
-        await services.desk.console_connected(agent)
+        if takes_conversations:
+            await services.desk.console_connected(agent)
         try:
             await relay(websocket, subscription, quota=services.limiter.socket_quota())
         finally:
-            await services.desk.console_disconnected(agent)
+            if takes_conversations:
+                await services.desk.console_disconnected(agent)
 
 
 @router.websocket("/handoffs/{handoff_id}/events")
@@ -338,7 +350,7 @@ async def conversation_events(websocket: WebSocket, handoff_id: str, token: str 
     await websocket.accept()
 
     async def on_client_event(event: dict[str, Any]) -> None:
-        if event.get("type") == "typing":
+        if event.get("type") == "typing" and agent.has_role("agent"):
             services.desk.typing(handoff.conversation_id, Sender.AGENT, agent.display_name)
 
     async with _session_watched(websocket, token):

@@ -9,7 +9,7 @@ from fastapi import Depends, Header, Request, WebSocket
 
 from faqbot.agents import Agent, AuthenticationFailed
 from faqbot.conversations import Conversation
-from faqbot.errors import NotAuthenticated
+from faqbot.errors import AccessDenied, NotAuthenticated
 from faqbot.wiring import Services
 from storage import utcnow
 
@@ -69,6 +69,26 @@ async def current_agent(services: ServicesDep, authorization: Annotated[str | No
 
 
 CurrentAgent = Annotated[Agent, Depends(current_agent)]
+
+
+def require_roles(*roles: str, action: str = "do this"):
+    """A dependency: the logged-in account if it holds one of `roles` (admin holds all), else 403."""
+
+    async def holding_role(agent: CurrentAgent) -> Agent:
+        if not agent.has_role(*roles):
+            raise AccessDenied(f"only {' or '.join(roles)} accounts can {action}")
+        return agent
+
+    holding_role.__name__ = f"require_{'_or_'.join(roles)}"
+    return Depends(holding_role)
+
+
+# the account, checked for a role; every staff route declares one of these (or CurrentAgent for any role)
+ConversationAgent = Annotated[Agent, require_roles("agent", action="work on conversations")]
+TranscriptReader = Annotated[Agent, require_roles("agent", "supervisor", action="read transcripts")]
+EditorAgent = Annotated[Agent, require_roles("editor", action="change the knowledge base")]
+SupervisorAgent = Annotated[Agent, require_roles("supervisor", action="see analytics and the team")]
+AdminAgent = Annotated[Agent, require_roles("admin", action="manage accounts")]
 
 
 def session_token(authorization: Annotated[str | None, Header()] = None) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from faqbot.api.deps import CurrentAgent, ServicesDep
+from faqbot.api.deps import ConversationAgent, ServicesDep, TranscriptReader
 from faqbot.api.models import RequestModel
 from faqbot.conversations import AGENTS_ONLY, Conversation, Sender
 from faqbot.errors import InvalidMessage
@@ -43,7 +43,7 @@ def _day(value: str | None, field: str) -> dt.datetime | None:
 
 
 @router.get("")
-async def search(agent: CurrentAgent, services: ServicesDep,
+async def search(agent: TranscriptReader, services: ServicesDep,
                  text: str | None = Query(default=None, max_length=200),
                  customer: str | None = Query(default=None, max_length=200),
                  tag: str | None = Query(default=None, max_length=40),
@@ -62,7 +62,7 @@ async def search(agent: CurrentAgent, services: ServicesDep,
 
 
 @router.get("/{conversation_id}")
-async def read(conversation_id: str, agent: CurrentAgent, services: ServicesDep) -> dict[str, Any]:
+async def read(conversation_id: str, agent: TranscriptReader, services: ServicesDep) -> dict[str, Any]:
     """A conversation as it was: every message (internal notes too) and who handled it when."""
     conversation = await services.core.conversations.get(conversation_id)
     handoffs, _ = await services.core.handoffs.history(conversation_id)
@@ -73,7 +73,7 @@ async def read(conversation_id: str, agent: CurrentAgent, services: ServicesDep)
 
 
 @router.post("/{conversation_id}/notes", status_code=201)
-async def add_note(conversation_id: str, body: NoteRequest, agent: CurrentAgent, services: ServicesDep
+async def add_note(conversation_id: str, body: NoteRequest, agent: ConversationAgent, services: ServicesDep
                    ) -> dict[str, Any]:
     await services.core.conversations.get(conversation_id)
     note = await services.desk.messenger.append(
@@ -83,7 +83,7 @@ async def add_note(conversation_id: str, body: NoteRequest, agent: CurrentAgent,
 
 
 @router.put("/{conversation_id}/tags")
-async def set_tags(conversation_id: str, body: TagsRequest, agent: CurrentAgent, services: ServicesDep
+async def set_tags(conversation_id: str, body: TagsRequest, agent: ConversationAgent, services: ServicesDep
                    ) -> dict[str, Any]:
     tags = sorted({t.strip().lower() for t in body.tags if t.strip()})
     if any(len(t) > 40 for t in tags):

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import Field, field_validator
 
 from faqbot.agents import Agent
-from faqbot.api.deps import CurrentAgent, ServicesDep
+from faqbot.api.deps import CurrentAgent, EditorAgent, ServicesDep
 from faqbot.api.models import MAX_SQL_INT, RequestModel
 from faqbot.errors import AccessDenied
 from knowledge_base.article import LANGUAGES, Article, ArticleStatus
@@ -24,13 +24,7 @@ SLUG = r"^[a-z0-9][a-z0-9._-]{0,127}$"
 VersionPath = Annotated[int, Path(ge=1, le=MAX_SQL_INT, description="an article version")]
 
 
-def current_editor(agent: CurrentAgent) -> Agent:
-    if agent.role not in ("editor", "admin"):
-        raise AccessDenied("only editors can change the knowledge base")
-    return agent
-
-
-CurrentEditor = Annotated[Agent, Depends(current_editor)]
+CurrentEditor = EditorAgent
 
 
 class ArticleContent(RequestModel):
@@ -172,7 +166,7 @@ async def restore(article_id: str, version: VersionPath, editor: CurrentEditor, 
 
 
 @router.get("/unanswered")
-async def unanswered(agent: CurrentAgent, services: ServicesDep,
+async def unanswered(agent: EditorAgent, services: ServicesDep,
                      limit: int = Query(default=100, ge=1, le=1000)) -> dict[str, Any]:
     """Recent customer questions the bot was not sure how to answer, newest first."""
     pairs = await services.core.conversations.unanswered(limit)
@@ -182,7 +176,7 @@ async def unanswered(agent: CurrentAgent, services: ServicesDep,
 
 
 @router.get("/feedback")
-async def answer_feedback(agent: CurrentAgent, services: ServicesDep,
+async def answer_feedback(agent: EditorAgent, services: ServicesDep,
                           scan: int = Query(default=5000, ge=1, le=100_000)) -> dict[str, Any]:
     """Per article, over the last `scan` bot replies: how often it was the answer, and its 👍/👎."""
     return {"articles": [stats.to_json() for stats in await services.core.conversations.answer_feedback(scan)]}

@@ -7,16 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from faqbot.agents import Agent
-from faqbot.api.deps import CurrentAgent, CustomerConversation, ServicesDep
+from faqbot.api.deps import AdminAgent, CustomerConversation, ServicesDep
 from faqbot.customer_data import CustomerQuery
 from faqbot.errors import AccessDenied, InvalidMessage
 
 router = APIRouter(tags=["personal data"])
-
-
-def _require_admin(agent: Agent) -> None:
-    if agent.role != "admin":
-        raise AccessDenied("only an admin can export or erase customers' data")
 
 
 def _query(conversation_id: str | None, email: str | None, phone: str | None) -> CustomerQuery:
@@ -40,23 +35,21 @@ async def erase_own(conversation: CustomerConversation, services: ServicesDep) -
 
 
 @router.get("/api/privacy/customers")
-async def export_customer(agent: CurrentAgent, services: ServicesDep,
+async def export_customer(agent: AdminAgent, services: ServicesDep,
                           conversation_id: str | None = Query(default=None, max_length=64),
                           email: str | None = Query(default=None, max_length=254),
                           phone: str | None = Query(default=None, max_length=40)) -> dict[str, Any]:
     """Export one customer's data: every conversation found by id, e-mail or phone number."""
-    _require_admin(agent)
     return await services.customer_data.export(await services.customer_data.find(_query(conversation_id, email,
                                                                                         phone)))
 
 
 @router.delete("/api/privacy/customers")
-async def erase_customer(agent: CurrentAgent, services: ServicesDep,
+async def erase_customer(agent: AdminAgent, services: ServicesDep,
                          conversation_id: str | None = Query(default=None, max_length=64),
                          email: str | None = Query(default=None, max_length=254),
                          phone: str | None = Query(default=None, max_length=40)) -> dict[str, Any]:
     """Erase one customer's data: every conversation found by id, e-mail or phone number."""
-    _require_admin(agent)
     found = await services.customer_data.find(_query(conversation_id, email, phone))
     for found_id in found:
         await services.customer_data.erase(found_id)

@@ -35,7 +35,7 @@ def test_an_admin_sees_every_section_and_an_editor_only_theirs(live, browser, ar
     admin = httpx.post(live.web_url + "/api/agent/login", json={"username": AGENT[0], "password": AGENT[1]}).json()
     created = httpx.post(live.web_url + "/api/agent/agents", json={"username": "erin-editor",
                                                                    "password": "erin-secret-pw",
-                                                                   "role": "editor", "display_name": "Erin"},
+                                                                   "roles": ["editor"], "display_name": "Erin"},
                          headers={"Authorization": f"Bearer {admin['token']}"})
     assert created.status_code in (201, 409), created.text
     editor = browser.new_context(viewport={"width": 390, "height": 844}).new_page()

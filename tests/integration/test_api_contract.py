@@ -18,7 +18,7 @@ import pytest
 from tests.live import AgentClient, Customer, running_stack
 
 ENDS_THE_IDENTITY = r"^/api/agent/(logout|me/password|me/sessions.*)$"
-STAFF_ROLES = ("agent", "editor", "admin")
+STAFF_ROLES = ("agent", "editor", "supervisor", "admin")
 ST = Path(sys.executable).with_name("st")
 
 
@@ -38,7 +38,7 @@ def identities(fuzzed) -> dict[str, dict]:
         if role != "admin":
             username = f"contract-{role}"
             admin.http.post("/api/agent/agents", json={"username": username, "password": "contract-pw-1",
-                                                       "role": role})
+                                                       "roles": [role]})
             found[role] = {"token": AgentClient(fuzzed.web_url, username, "contract-pw-1").token}
     customer = Customer(fuzzed.web_url)
     customer.say("hello")

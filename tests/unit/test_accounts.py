@@ -166,3 +166,24 @@ def test_a_weak_bootstrap_admin_is_refused(tmp_path: Path):
     with pytest.raises(ValueError, match="FAQBOT_BOOTSTRAP_AGENT"):
         with TestClient(create_app(settings, encoder=HashingEncoder(), frustration_detector=fake_detector())):
             pass
+
+
+# --- roles (issue 11): an account holds several, admin holds all ------------------------------------
+
+def test_an_account_holds_several_roles_and_admin_holds_all(tmp_path):
+    from faqbot.agents import Agent, clean_roles
+
+    both = Agent("1", "sam", "Sam", clean_roles(["editor", "supervisor"]))
+    assert both.has_role("editor") and both.has_role("supervisor") and not both.has_role("agent")
+    assert both.role == "supervisor"
+    assert both.to_json()["roles"] == ["editor", "supervisor"]
+    admin = Agent("2", "ada", "Ada", clean_roles(["admin"]))
+    assert all(admin.has_role(r) for r in ("agent", "editor", "supervisor"))
+
+
+@pytest.mark.parametrize("roles, message", [([], "at least one role"), (["agent", "owner"], "unknown role(s) owner")])
+def test_unknown_or_missing_roles_are_refused_by_name(roles, message):
+    from faqbot.agents import clean_roles
+
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        clean_roles(roles)

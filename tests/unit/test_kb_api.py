@@ -26,7 +26,7 @@ def client(tmp_path: Path):
     app = create_app(settings, encoder=HashingEncoder(), frustration_detector=fake_detector())
     with TestClient(app) as test_client:
         agents = test_client.app.state.services.core.agents
-        test_client.portal.call(lambda: agents.create("agnes", "agent-pw", role="agent"))
+        test_client.portal.call(lambda: agents.create("agnes", "agent-pw", roles=["agent"]))
         yield test_client
 
 
