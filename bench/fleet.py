@@ -37,7 +37,7 @@ import httpx
 
 from bench.common import save, summary_ms
 from bench.load import Site, Tally, customer_loop
-from bench.procstat import Watched, cpu_seconds, process_tree
+from bench.procstat import Watched, cpu_seconds
 from faqbot.launcher import ensure_model, free_port, running, wait_until
 from faqbot.settings import REPO_ROOT, Settings
 
@@ -201,7 +201,7 @@ def measure(stack, workers: int, rasa: int, databases: list[str], redis_server: 
         "cpu_ms_per_message": cpu,
         "postgres_per_message": {
             role: {k: round((pg_after[d][k] - pg_before[d][k]) / messages, 2) for k in PG_COUNTERS}
-            for role, d in zip(("service_database", "rasa_trackers"), databases)},
+            for role, d in zip(("service_database", "rasa_trackers"), databases, strict=True)},
         "redis_commands_per_message": round((redis_after - redis_before) / messages, 2),
         "redis_commands_per_message_by_command": {name: round(calls / messages, 2) for name, calls in
                                                   sorted(redis_commands.items(), key=lambda kv: -kv[1]) if calls},

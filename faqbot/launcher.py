@@ -14,9 +14,9 @@ import hashlib
 import logging
 import os
 import secrets
+import shutil
 import signal
 import socket
-import shutil
 import subprocess
 import sys
 import threading
@@ -349,13 +349,13 @@ class Stack:
         auth = RasaServiceAuth(self.settings.rasa_jwt_secret)
         for index in indexes if indexes is not None else range(len(self.rasa_ports)):
             url = self.rasa_urls[index]
-            wait_until(lambda: bool(httpx.get(f"{url}/status", timeout=2, auth=auth).json().get("model_file")),
+            wait_until(lambda url=url: bool(httpx.get(f"{url}/status", timeout=2, auth=auth).json().get("model_file")),
                        timeout, self.rasa_name(index), self.processes.get(self.rasa_name(index)))
 
     def wait_web(self, timeout: float = 180, indexes: list[int] | None = None) -> None:
         for index in indexes if indexes is not None else range(len(self.web_ports)):
             url = self.web_urls[index]
-            wait_until(lambda: httpx.get(f"{url}/livez", timeout=2).status_code == 200,
+            wait_until(lambda url=url: httpx.get(f"{url}/livez", timeout=2).status_code == 200,
                        timeout, f"the web service ({self.web_name(index)})", self.processes.get(self.web_name(index)))
         if self.behind_nginx and indexes is None:
             wait_until(lambda: httpx.get(f"{self.web_url}/livez", timeout=2).status_code == 200, 30, "nginx",

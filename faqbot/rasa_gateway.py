@@ -323,7 +323,7 @@ class RasaGateway:
             return bool(isinstance(status, dict) and (status.get("model_file") or status.get("model_id")))
 
         results = await asyncio.gather(*(ready(i) for i in self.instances))
-        return {i.url: ok for i, ok in zip(self.instances, results)}
+        return {i.url: ok for i, ok in zip(self.instances, results, strict=True)}
 
     async def is_ready(self) -> bool:
         """At least one instance is ready."""

@@ -41,7 +41,7 @@ class Readiness:
         if self._redis_url:
             checks["redis"] = self._redis_ping
         results = await asyncio.gather(*(_bounded(c) for c in checks.values()))
-        return dict(zip(checks, results))
+        return dict(zip(checks, results, strict=True))
 
     async def _database(self) -> Check:
         async with self._engine.connect() as conn:
@@ -76,7 +76,7 @@ class Readiness:
 async def _bounded(check: Callable[[], Awaitable[Check]]) -> Check:
     try:
         return await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS + 1)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return Check(False, "timed out")
     except Exception as exc:  # a probe reports, never raises: the answer is "not ready, because …"
         return Check(False, f"{exc.__class__.__name__}: {str(exc)[:200]}")
