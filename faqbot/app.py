@@ -15,14 +15,18 @@ from faqbot import log_format
 from faqbot.api import actions, agent, customer, history, kb, ops, pages, privacy, widget
 from faqbot.api.errors import install_error_handlers
 from faqbot.api.rate_limits import PerAddressLimits
+from faqbot.conversations import EventHub
+from faqbot.conversations.hub import KB_TOPIC
 from faqbot.customer_data import CustomerData
-from faqbot.desk import HandoffDesk
+from faqbot.fleet import Leadership
 from faqbot.metrics import Metrics
 from faqbot.security.body_limit import BodyLimit
 from faqbot.security.headers import SecurityHeaders
 from faqbot.settings import Settings
 from faqbot.wiring import Services, build_services
 from frustration import FrustrationDetector
+from handoff.desk import HandoffDesk
+from knowledge_base.service import KnowledgeBase
 
 
 def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None = None,
@@ -37,15 +41,17 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
         app.state.services = services
         await services.desk.recover_after_restart()
         watcher = asyncio.create_task(services.core.knowledge.watch(settings.kb_poll_seconds))
-        sweeper = asyncio.create_task(_sweep_forever(services.desk, settings.sweep_seconds))
-        retention = asyncio.create_task(_retention_forever(services.customer_data, RETENTION_SWEEP_SECONDS))
+        follower = asyncio.create_task(_follow_kb_changes(services.hub, services.core.knowledge))
+        sweeper = asyncio.create_task(_sweep_forever(services.desk, services.leader, settings.sweep_seconds))
+        retention = asyncio.create_task(_retention_forever(services.customer_data, services.leader,
+                                                           RETENTION_SWEEP_SECONDS))
         sampler = asyncio.create_task(_sample_metrics_forever(services, METRICS_SAMPLE_SECONDS))
         logging.getLogger(__name__).info("faqbot ready with %d published articles",
                                          services.core.knowledge.article_count)
         try:
             yield
         finally:
-            for task in (watcher, sweeper, retention, sampler):
+            for task in (watcher, follower, sweeper, retention, sampler):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -93,21 +99,37 @@ async def _sample_metrics_forever(services: Services, interval_seconds: float) -
         await asyncio.sleep(interval_seconds)
 
 
-async def _retention_forever(customer_data: CustomerData, interval_seconds: float) -> None:
-    """Erase transcripts past the retention period: at start, then every hour."""
+async def _retention_forever(customer_data: CustomerData, leader: Leadership, interval_seconds: float) -> None:
+    """Erase transcripts past the retention period: at start, then every hour (on the leader)."""
     while True:
         try:
-            await customer_data.apply_retention()
+            if await leader.lead():
+                await customer_data.apply_retention()
         except Exception:
             logging.getLogger(__name__).exception("retention sweep failed")
         await asyncio.sleep(interval_seconds)
 
 
-async def _sweep_forever(desk: HandoffDesk, interval_seconds: float) -> None:
-    """Time-based handoff work (grace periods, auto-assignment, queue updates, breach flags)."""
+async def _follow_kb_changes(hub: EventHub, knowledge: KnowledgeBase) -> None:
+    """Reload the retriever when another process published a change (told through the hub, at once)."""
+    while True:
+        async with hub.subscribe(KB_TOPIC) as subscription:
+            while (event := await subscription.get()) is not None:  # None: fell behind; subscribe again
+                try:
+                    if await knowledge.reload_if_changed():
+                        logging.getLogger(__name__).info("knowledge base changed in another process: reloaded",
+                                                         extra={"event": event.get("type")})
+                except Exception:
+                    logging.getLogger(__name__).exception("reloading the knowledge base failed")
+
+
+async def _sweep_forever(desk: HandoffDesk, leader: Leadership, interval_seconds: float) -> None:
+    """Time-based handoff work (grace periods, auto-assignment, queue updates, breach flags), done by one
+    process of several: the leader."""
     while True:
         await asyncio.sleep(interval_seconds)
         try:
-            await desk.sweep()
+            if await leader.lead():
+                await desk.sweep()
         except Exception:  # keep sweeping; one bad tick must not stop grace periods for good
             logging.getLogger(__name__).exception("handoff sweep failed")

@@ -26,7 +26,6 @@ from faqbot.conversations import Conversation, ConversationStore, Message, Sende
 from faqbot.conversations.buttons import PressedButton, bind_button, latest_with_buttons
 from faqbot.conversations.history import conversation_so_far, rated_answer
 from faqbot.conversations.rating import parse_rating
-from faqbot.desk import HandoffDesk
 from faqbot.errors import AccessDenied, InvalidMessage
 from faqbot.messenger import Messenger
 from faqbot.rasa_gateway import BotReply, BotTurn, RasaGateway, RasaUnavailable
@@ -34,6 +33,7 @@ from faqbot.texts import service_text
 from faqbot.turn_locks import LocalTurnLocks, TurnLocks
 from frustration import Assessment, FrustrationDetector
 from handoff import Handoff, HandoffPriority, HandoffReason, HandoffService
+from handoff.desk import HandoffDesk
 from knowledge_base.language import detect_language
 
 log = logging.getLogger(__name__)

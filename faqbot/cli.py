@@ -73,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     kb_export.add_argument("--format", choices=("markdown", "csv", "jsonl"), required=True)
     kb_export.add_argument("--status", choices=("published", "draft", "archived", "all"), default="all")
 
+    db = commands.add_parser("db", help="the database schema")
+    db.add_subparsers(dest="db_command", required=True).add_parser(
+        "upgrade", help="apply the migrations (a release step; also done at start, under a lock on PostgreSQL)")
+
     agent = commands.add_parser("agent", help="manage agent accounts")
     agent_commands = agent.add_subparsers(dest="agent_command", required=True)
     create = agent_commands.add_parser("create", help="create an agent account")
@@ -126,12 +130,25 @@ def main(argv: list[str] | None = None) -> int:
         plan = TrainingPlan(layers=args.layers, epochs=args.epochs, learning_rate=args.learning_rate)
         print(json.dumps(train(args.train, args.out or settings.frustration_model, plan, text_col=args.text_col,
                                label_col=args.label_col, base_model=settings.embedding_model), indent=2))
+    elif args.command == "db":
+        asyncio.run(_db_upgrade(settings))
     elif args.command == "agent":
         password = args.password or getpass.getpass("password: ")
         profile = {"skills": _csv(args.skills), "languages": _csv(args.languages),
                    "max_concurrent": args.max_concurrent, "auto_assign": args.auto_assign}
         asyncio.run(_create_agent(settings, args.username, password, args.display_name, args.roles or ["agent"], profile))
     return 0
+
+
+async def _db_upgrade(settings: Settings) -> None:
+    from faqbot.db import make_engine, migrate
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+    print("database schema is up to date")
 
 
 def _eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:

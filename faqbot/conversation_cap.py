@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from faqbot.chat import TurnResult
 from faqbot.conversations import Conversation, ConversationStore, Sender
-from faqbot.desk import HandoffDesk
 from faqbot.messenger import Messenger
 from faqbot.texts import service_text
 from handoff import HandoffReason, HandoffService
+from handoff.desk import HandoffDesk
 
 REQUEST_HUMAN = "/request_human"
 NEW_CONVERSATION = "/new_conversation"  # handled by the widget: it starts a new conversation

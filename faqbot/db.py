@@ -14,7 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -23,11 +23,15 @@ from faqbot.agents import store as agent_tables
 from faqbot.conversations import store as conversation_tables
 from faqbot.security.files import create_owner_only
 from handoff import store as handoff_tables
+from knowledge_base import resolutions as _kb_resolutions  # noqa: F401 - its table is in kb_tables.metadata
 from knowledge_base import store as kb_tables
+from knowledge_base import vectors as kb_vector_tables
 
 ALL_METADATA: tuple[MetaData, ...] = (kb_tables.metadata, handoff_tables.metadata, conversation_tables.metadata,
-                                      agent_tables.metadata, canned_tables.metadata)
+                                      agent_tables.metadata, canned_tables.metadata, kb_vector_tables.metadata)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x66617162  # PostgreSQL advisory lock key ("faqb"): one process upgrades, the others wait
+START_LOCK = 0x66617163  # one process at a time imports the articles folder and creates the bootstrap account
 
 
 class OneWriterAtATime(AsyncEngine):
@@ -87,9 +91,30 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply every migration up to `revision` (idempotent)."""
+    """Apply every migration up to `revision` (idempotent).
+
+    On PostgreSQL the upgrade runs under a transaction-level advisory lock: processes starting together
+    take turns, and the ones after the first find nothing left to do (never two upgrades racing)."""
     async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+
+
+@contextlib.asynccontextmanager
+async def exclusive(engine: AsyncEngine, key: int) -> AsyncIterator[None]:
+    """One process at a time (a PostgreSQL session advisory lock; SQLite: one process anyway)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        await conn.commit()
+        try:
+            yield
+        finally:
+            await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            await conn.commit()
 
 
 async def schema_drift(engine: AsyncEngine) -> list:

@@ -6,7 +6,7 @@
   conversation. With `FAQBOT_DATABASE_URL` on PostgreSQL the trackers go to a database of their own on the
   same server (`<database>_rasa`, created by Rasa at start through `login_db`; Rasa's `events` table stays
   out of the service's schema); `FAQBOT_RASA_TRACKER_URL` names another. With `FAQBOT_REDIS_URL` set, Rasa's
-  lock store is Redis (same server and database number, keys prefixed `faqbot:lock:`).
+  lock store is Redis (same server and database number, keys prefixed `<FAQBOT_REDIS_PREFIX>:lock:`).
 
 `bot/endpoints.yml` reads the `FAQBOT_RASA_TRACKER_*` / `FAQBOT_RASA_LOCK_*` variables `rasa_env` returns;
 the launcher passes them to each Rasa instance (a deployment sets them in Rasa's environment, see
@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from faqbot.settings import Settings
 
-LOCK_PREFIX = "faqbot"  # Rasa's RedisLockStore: alphanumeric; keys are "faqbot:lock:<conversation>"
+LOCK_PREFIX = "faqbot"  # Rasa's RedisLockStore: alphanumeric; keys "<prefix>:lock:<conversation>" (FAQBOT_REDIS_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class RasaStores:
     lock_url: str  # redis://… or "" (Rasa's in-memory lock store)
     login_db: str = "postgres"  # PostgreSQL: the database Rasa connects to first to create the trackers' one
     lock_lifetime_seconds: int = 60
+    lock_prefix: str = LOCK_PREFIX
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RasaStores:
@@ -47,8 +48,9 @@ class RasaStores:
         driver = "postgresql+asyncpg" if tracker.get_backend_name() == "postgresql" else "sqlite+aiosqlite"
         # a turn the service gave up on (its timeout) must not hold the conversation's lock much longer
         lifetime = max(5, math.ceil(settings.rasa_timeout_seconds) + 1)
+        prefix = settings.redis_prefix if settings.redis_prefix.isalnum() else LOCK_PREFIX  # Rasa: alphanumeric
         return cls(tracker.set(drivername=driver).render_as_string(hide_password=False), settings.redis_url,
-                   login_db, lifetime)
+                   login_db, lifetime, prefix)
 
     @property
     def is_shared(self) -> bool:
@@ -79,6 +81,6 @@ class RasaStores:
         else:
             env.update(FAQBOT_RASA_LOCK_STORE="in_memory", FAQBOT_RASA_LOCK_HOST="", FAQBOT_RASA_LOCK_PORT="6379",
                        FAQBOT_RASA_LOCK_DB="0", FAQBOT_RASA_LOCK_PASSWORD="")
-        env["FAQBOT_RASA_LOCK_PREFIX"] = LOCK_PREFIX
+        env["FAQBOT_RASA_LOCK_PREFIX"] = self.lock_prefix
         env["TICKET_LOCK_LIFETIME"] = str(self.lock_lifetime_seconds)  # Rasa's own variable
         return env

@@ -55,6 +55,9 @@ class Settings:
     answer_threshold_zh: float = 0.45
     calibrate: bool = True  # calibrated answer decisions; false: the two score thresholds above decide
     out_of_scope_file: Path = REPO_ROOT / "knowledge_base" / "out_of_scope.txt"
+    # the knowledge base's categories (comma-separated); an article in another category is refused
+    kb_categories: str = ("account,damaged,invoices,membership,orders,payments,promotions,refunds,returns,"
+                          "shipping,support,warranty,general")
     kb_poll_seconds: float = 2.0  # how often to look for article changes made outside this process
     # frustration: a score in [0, 1] per customer turn
     frustration_model: Path = REPO_ROOT / "frustration" / "model"  # the text model's weights
@@ -67,7 +70,11 @@ class Settings:
     retention_days: float = 90.0  # transcripts quiet for longer are erased (0: kept for ever)
     bootstrap_agent: str = ""  # "username:password" created at start if missing (local use)
     # rate limits ("N/second|minute|hour|day", several separated by ';'; empty: none) and quotas
-    redis_url: str = ""  # e.g. redis://127.0.0.1:6379/0: limit counters shared by every process; empty: in memory
+    # e.g. redis://127.0.0.1:6379/0: several service processes share live events, presence, turn locks, the
+    # sweep's leader and rate-limit counters through it; empty: one process, all of it in memory
+    redis_url: str = ""
+    redis_prefix: str = "faqbot"  # every Redis key and channel starts with it (several products on one Redis)
+    presence_ttl_seconds: float = 15.0  # a killed process's consoles count as closed this long after its last beat
     rate_login_per_ip: str = "20/minute;200/hour"
     rate_conversations_per_ip: str = "20/minute;200/hour"
     rate_messages_per_ip: str = "60/minute;1000/hour"
@@ -108,6 +115,10 @@ class Settings:
     @property
     def opening_hours(self) -> OpeningHours:
         return OpeningHours.parse(self.business_hours, self.timezone)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.strip() for c in self.kb_categories.split(",") if c.strip()))
 
     @property
     def index_dir(self) -> Path:

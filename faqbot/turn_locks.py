@@ -1,7 +1,7 @@
 """One turn at a time per conversation: a customer's next message waits until the previous one is handled.
 
-Behind a small interface so that several service processes can share it later (a Redis lock); for one
-process, `LocalTurnLocks` keeps an asyncio lock per conversation while anyone holds or waits for it.
+Behind a small interface: for one process, `LocalTurnLocks` keeps an asyncio lock per conversation while
+anyone holds or waits for it; several processes share `faqbot.fleet.turn_locks.RedisTurnLocks`.
 """
 
 from __future__ import annotations

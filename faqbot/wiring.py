@@ -16,9 +16,19 @@ from faqbot.agents.canned import CannedReplyStore
 from faqbot.chat import ChatService
 from faqbot.conversation_cap import ConversationCap
 from faqbot.conversations import ConversationStore, EventHub
+from faqbot.conversations.hub import KB_TOPIC
 from faqbot.customer_data import CustomerData, RasaTrackerStore
-from faqbot.db import make_engine, migrate
-from faqbot.desk import DeskPolicy, HandoffDesk
+from faqbot.db import START_LOCK, exclusive, make_engine, migrate
+from faqbot.fleet import (
+    Fleet,
+    Leadership,
+    LocalLeadership,
+    RedisEventHub,
+    RedisLeadership,
+    RedisMarks,
+    RedisPresence,
+    RedisTurnLocks,
+)
 from faqbot.messenger import Messenger
 from faqbot.metrics import Metrics, TimedDetector
 from faqbot.rasa_gateway import RasaGateway
@@ -27,14 +37,16 @@ from faqbot.readiness import Readiness
 from faqbot.security.files import lock_down, owner_only_umask
 from faqbot.security.ratelimit import LimitsPolicy, RateLimiter, storage_for
 from faqbot.settings import Settings
-from faqbot.turn_locks import LocalTurnLocks
+from faqbot.turn_locks import LocalTurnLocks, TurnLocks
 from frustration import FrustrationDetector
 from frustration.detector import load_detector
 from handoff import HandoffService, HandoffStore
+from handoff.desk import DeskPolicy, HandoffDesk, LocalMarks, LocalPresence, PresenceState, SweepMarks
 from knowledge_base import AnswerPolicy
 from knowledge_base.calibration import read_out_of_scope
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.store import ArticleStore
+from knowledge_base.vectors import VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +83,23 @@ class Services:
     limiter: RateLimiter
     customer_data: CustomerData
     cap: ConversationCap
+    leader: Leadership
     metrics: Metrics
     readiness: Readiness
+    fleet: Fleet | None = None  # several processes share state through Redis
+    presence: PresenceState | None = None
+    turn_locks: TurnLocks | None = None
 
     async def aclose(self) -> None:
         await self.readiness.aclose()
         await self.rasa.aclose()
         await self.limiter.aclose()
+        if isinstance(self.hub, RedisEventHub):
+            await self.hub.aclose()
+        if isinstance(self.presence, RedisPresence):
+            await self.presence.aclose()
+        if self.fleet is not None:
+            await self.fleet.aclose()
         await self.core.aclose()
 
 
@@ -92,16 +114,17 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
         settings.embedding_model, onnx_cache=settings.onnx_cache, int8=settings.int8,
         threads=settings.model_threads), executor=models)
     knowledge = KnowledgeBase(
-        ArticleStore(engine), encoder, settings.index_dir,
+        ArticleStore(engine), encoder, settings.index_dir, vectors=VectorStore(engine),
         policy=AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh),
         out_of_scope=read_out_of_scope(settings.out_of_scope_file) if settings.calibrate else None,
     )
-    if settings.kb_dir.is_dir():
-        await knowledge.import_folder(settings.kb_dir)
-    await knowledge.reload()
     agents = AgentStore(engine, settings.agent_session_hours, settings.agent_idle_minutes)
-    if settings.bootstrap_agent:
-        await _ensure_bootstrap_agent(agents, settings.bootstrap_agent)
+    async with exclusive(engine, START_LOCK):  # processes starting together take turns (PostgreSQL)
+        if settings.kb_dir.is_dir():
+            await knowledge.import_folder(settings.kb_dir)
+        if settings.bootstrap_agent:
+            await _ensure_bootstrap_agent(agents, settings.bootstrap_agent)
+    await knowledge.reload()
     return Core(settings, engine, knowledge, HandoffService(HandoffStore(engine)), agents,
                 ConversationStore(engine), models)
 
@@ -109,7 +132,22 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
 async def build_services(settings: Settings, encoder: TextEncoder | None = None,
                          frustration_detector: FrustrationDetector | None = None) -> Services:
     core = await build_core(settings, encoder)
-    hub = EventHub()
+    fleet = Fleet(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
+    hub: EventHub
+    presence: PresenceState
+    marks: SweepMarks
+    turn_locks: TurnLocks
+    leader: Leadership
+    if fleet is not None:  # several processes: the shared versions of the same interfaces
+        hub = RedisEventHub(fleet)
+        await hub.start()
+        presence = RedisPresence(fleet, settings.presence_ttl_seconds)
+        await presence.start()
+        marks, leader = RedisMarks(fleet), RedisLeadership(fleet, ttl_seconds=max(5.0, 3 * settings.sweep_seconds))
+        turn_locks = RedisTurnLocks(fleet)
+    else:
+        hub, presence, marks, leader, turn_locks = (EventHub(), LocalPresence(), LocalMarks(), LocalLeadership(),
+                                                    LocalTurnLocks())
     metrics = Metrics()
     metrics.index(core.knowledge.article_count, core.knowledge.phrasing_count, core.knowledge.last_reload_seconds)
     stores = RasaStores.from_settings(settings)
@@ -123,9 +161,11 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     policy = DeskPolicy(grace_seconds=settings.agent_grace_seconds,
                         first_reply_target_seconds=settings.first_reply_target_seconds,
                         queue_update_seconds=settings.queue_update_seconds, hours=settings.opening_hours)
-    desk = HandoffDesk(core.handoffs, core.agents, core.conversations, messenger, rasa, policy)
+    desk = HandoffDesk(core.handoffs, core.agents, core.conversations, messenger, rasa, policy,
+                       presence=presence, marks=marks)
+    core.knowledge.on_change(lambda: hub.publish(KB_TOPIC, {"type": "kb_changed"}))
     chat = ChatService(core.conversations, core.handoffs, rasa, messenger, desk, detector,
-                       max_message_chars=settings.max_message_chars, turn_locks=LocalTurnLocks())
+                       max_message_chars=settings.max_message_chars, turn_locks=turn_locks)
     executor = ActionExecutor()
     for action in build_actions(ActionServices(knowledge=core.knowledge)):
         executor.register_action(action)
@@ -136,7 +176,8 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
                     actions=executor, limiter=limiter, customer_data=customer_data,
                     cap=ConversationCap(core.conversations, core.handoffs, messenger, desk,
                                         settings.max_conversation_messages),
-                    metrics=metrics, readiness=Readiness(core.engine, rasa, core.knowledge, settings.redis_url))
+                    leader=leader, fleet=fleet, presence=presence, turn_locks=turn_locks, metrics=metrics,
+                    readiness=Readiness(core.engine, rasa, core.knowledge, settings.redis_url))
 
 
 async def _ensure_bootstrap_agent(agents: AgentStore, spec: str) -> None:

@@ -111,6 +111,9 @@ class HybridRetriever:
     def article(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)
 
+    def articles(self) -> list[Article]:
+        return list(self._articles.values())
+
     def search(self, query: str, k: int = 5, language: str | None = None) -> list[ArticleHit]:
         """The k best articles for `query`, preferring (when it has any) the query's language."""
         if not self._articles:

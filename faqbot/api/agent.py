@@ -327,10 +327,18 @@ async def agent_events(websocket: WebSocket, token: str = "") -> None:
         if takes_conversations:
             await services.desk.console_connected(agent)
         try:
-            await relay(websocket, subscription, quota=services.limiter.socket_quota())
+            await relay(websocket, subscription, _console_event, quota=services.limiter.socket_quota())
         finally:
             if takes_conversations:
                 await services.desk.console_disconnected(agent)
+
+
+async def _console_event(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """Events for the console as they are; after a `resync` (the link between processes was down, events may
+    be missing) a queue change, on which the console reloads the queue."""
+    if event.get("type") == "resync":
+        return [{"type": "handoff", "resync": True}]
+    return [event]
 
 
 @router.websocket("/handoffs/{handoff_id}/events")

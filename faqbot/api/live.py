@@ -16,16 +16,22 @@ from faqbot.security.ratelimit import RateLimited, SocketQuota
 log = logging.getLogger(__name__)
 
 ClientEvent = Callable[[dict[str, Any]], Awaitable[None]]
+# what to send for one hub event: nothing, the event, or more (a stream filling a gap from the database)
+Select = Callable[[dict[str, Any]], Awaitable[list[dict[str, Any]]]]
 
 
 async def _ignore(_: dict[str, Any]) -> None:
     return None
 
 
+async def _as_is(event: dict[str, Any]) -> list[dict[str, Any]]:
+    return [event]
+
+
 async def relay(websocket: WebSocket, subscription: Subscription,
-                accept: Callable[[dict[str, Any]], bool] = lambda _: True,
+                select: Select = _as_is,
                 on_client_event: ClientEvent = _ignore, quota: SocketQuota | None = None) -> None:
-    """Send every event `accept` lets through, until the client disconnects.
+    """Send what `select` makes of each event, until the client disconnects.
 
     The client may send `{"type": "ping"}` (answered with a pong) and other small JSON events
     (e.g. typing), which go to `on_client_event`. Over its `quota`, an event is answered with a
@@ -43,8 +49,8 @@ async def relay(websocket: WebSocket, subscription: Subscription,
             if event is None:  # fell behind; the client reconnects and replays from the database
                 await websocket.close(code=4408, reason="too slow; reconnect")
                 return
-            if accept(event):
-                await websocket.send_json(event)
+            for out in await select(event):
+                await websocket.send_json(out)
     except WebSocketDisconnect:
         return
     finally:

@@ -1,4 +1,5 @@
 """In-process publish/subscribe for live events (one service process; the database is the source of truth).
+Several processes: `faqbot.fleet.hub.RedisEventHub`, the same interface over Redis pub/sub.
 
 Subscribers get a bounded queue; a subscriber that falls too far behind is dropped and must
 reconnect, replaying from the database what it missed by sequence number.
@@ -16,6 +17,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 AGENTS_TOPIC = "agents"
+KB_TOPIC = "kb"  # the published knowledge base changed: every process reloads its retriever
 
 
 def conversation_topic(conversation_id: str) -> str:

@@ -10,6 +10,7 @@ an account by that name exists, so the lock tells nothing about which names are 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 import uuid
@@ -19,8 +20,14 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from faqbot.errors import ServiceError
+
+log = logging.getLogger(__name__)
+# what an unreachable limit store raises (redis-py under `limits`, or the socket itself)
+LIMIT_STORE_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
 
 NAMESPACE = "faqbot"
 
@@ -96,7 +103,16 @@ class RateLimiter:
         self._windows = MovingWindowRateLimiter(storage)
 
     async def hit(self, limit: Limit, key: str) -> None:
-        """Count one event for `key`; RateLimited (and nothing counted) if any window is full."""
+        """Count one event for `key`; RateLimited (and nothing counted) if any window is full.
+
+        If the shared limit store (Redis) cannot be reached, the event is let through and logged: a Redis
+        restart must not refuse every customer's message."""
+        try:
+            await self._hit(limit, key)
+        except LIMIT_STORE_DOWN as exc:
+            log.warning("rate limits unavailable (%s): letting the request through", exc)
+
+    async def _hit(self, limit: Limit, key: str) -> None:
         for item in limit.items:
             if not await self._windows.test(item, limit.name, key):
                 stats = await self._windows.get_window_stats(item, limit.name, key)

@@ -6,9 +6,9 @@ from bot.turn import Feedback, HandoffRequest, NluResult, TurnDecision
 from faqbot.agents import AgentStore
 from faqbot.chat import ChatService
 from faqbot.conversations import ConversationStore, EventHub
-from faqbot.desk import DeskPolicy, HandoffDesk
 from faqbot.messenger import Messenger
 from faqbot.rasa_gateway import BotReply, BotTurn, RasaUnavailable
+from handoff.desk import DeskPolicy, HandoffDesk
 from tests.factories import fake_detector
 
 

@@ -7,8 +7,8 @@ import pytest
 from faqbot.agents import Presence
 from faqbot.conversations import Sender
 from faqbot.conversations.hub import AGENTS_TOPIC
-from faqbot.desk import DeskPolicy
 from handoff import HandoffStatus, InvalidHandoffTransition
+from handoff.desk import DeskPolicy
 from handoff.hours import OpeningHours
 
 
