@@ -224,14 +224,19 @@ class RasaGateway:
         raise RasaUnavailable(f"no Rasa instance answered {method} {path}")
 
     async def _alive(self, instance: RasaInstance) -> bool:
-        """Whether the instance still accepts connections (it may be running a turn whose answer was lost)."""
-        try:
-            await self._client.get(instance.url + "/status", timeout=PROBE_TIMEOUT_SECONDS)
-            return True
-        except NOT_SENT:
-            return False
-        except httpx.HTTPError:
-            return True  # it accepted the connection: alive, however slow
+        """Whether the instance still answers (it may be running a turn whose answer was lost). A process being
+        killed can still accept a connection for a moment and then drop it: that is looked at again."""
+        for _ in range(3):
+            try:
+                await self._client.get(instance.url + "/status", timeout=PROBE_TIMEOUT_SECONDS)
+                return True  # it answered
+            except NOT_SENT:
+                return False
+            except httpx.TimeoutException:
+                return True  # it took the request: alive, however slow
+            except httpx.HTTPError:  # accepted, then dropped: dying, or gone by the next look
+                await asyncio.sleep(0.2)
+        return False
 
     async def send(self, conversation_id: str, text: str, metadata: dict[str, Any] | None = None, *,
                    button: bool = False) -> BotTurn:
@@ -260,8 +265,9 @@ class RasaGateway:
                     log.info("the turn was processed before the instance died: replies taken from the tracker",
                              extra={"conversation_id": conversation_id})
                     return done
-                # another instance waits for the dead one's conversation lock to expire first
-                timeout = self._timeout + self._lock_lifetime
+                # another instance waits for the dead one's conversation lock to expire first, then runs the
+                # turn with the others that moved to it: the lock's lifetime on top of a whole turn's timeout
+                timeout = 2 * self._timeout + self._lock_lifetime
             except httpx.HTTPError as exc:  # read timeout: it may still be processed; never sent twice
                 raise RasaUnavailable(f"Rasa did not answer a turn: {exc.__class__.__name__}") from exc
         raise RasaUnavailable("no Rasa instance answered the turn")
