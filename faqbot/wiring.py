@@ -33,7 +33,10 @@ from faqbot.fleet import (
     RedisTurnLocks,
 )
 from faqbot.messenger import Messenger
+from faqbot.metrics import Metrics, TimedDetector
 from faqbot.rasa_gateway import RasaGateway
+from faqbot.rasa_stores import RasaStores
+from faqbot.readiness import Readiness
 from faqbot.security.files import lock_down, owner_only_umask
 from faqbot.security.ratelimit import LimitsPolicy, RateLimiter, storage_for
 from faqbot.settings import Settings
@@ -88,11 +91,14 @@ class Services:
     audit: AuditLog  # who changed what: `services.audit.record(actor, action, (type, id, name), details)`
     analytics: ReportBuilder
     analytics_targets: TargetStore
+    metrics: Metrics
+    readiness: Readiness
     fleet: Fleet | None = None  # several processes share state through Redis
     presence: PresenceState | None = None
     turn_locks: TurnLocks | None = None
 
     async def aclose(self) -> None:
+        await self.readiness.aclose()
         await self.rasa.aclose()
         await self.limiter.aclose()
         if isinstance(self.hub, RedisEventHub):
@@ -163,11 +169,16 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     else:
         hub, presence, marks, leader, turn_locks = (EventHub(), LocalPresence(), LocalMarks(), LocalLeadership(),
                                                     LocalTurnLocks())
-    rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds, jwt_secret=settings.rasa_jwt_secret)
+    metrics = Metrics()
+    metrics.index(core.knowledge.article_count, core.knowledge.phrasing_count, core.knowledge.last_reload_seconds)
+    stores = RasaStores.from_settings(settings)
+    rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds, jwt_secret=settings.rasa_jwt_secret,
+                       lock_lifetime_seconds=stores.lock_lifetime_seconds, observer=metrics)
     detector = frustration_detector or load_detector(
         settings.frustration_model, settings.embedding_model, settings.frustration_thresholds, core.models,
         onnx_cache=settings.onnx_cache, int8=settings.int8, threads=settings.model_threads,
         zh_model_dir=settings.frustration_zh_model)
+    detector = TimedDetector(detector, metrics)
     messenger = Messenger(core.conversations, hub)
     policy = DeskPolicy(grace_seconds=settings.agent_grace_seconds,
                         first_reply_target_seconds=settings.first_reply_target_seconds,
@@ -181,7 +192,7 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     for action in build_actions(ActionServices(knowledge=core.knowledge)):
         executor.register_action(action)
     limiter = RateLimiter(LimitsPolicy.from_settings(settings), storage_for(settings.redis_url))
-    trackers = RasaTrackerStore(settings.data_dir / "rasa_tracker.db")  # where the launcher keeps Rasa's
+    trackers = RasaTrackerStore(stores.tracker_url)  # where the launcher keeps Rasa's (faqbot/rasa_stores.py)
     customer_data = CustomerData(core.conversations, core.handoffs, trackers, settings.retention_days)
     targets = TargetStore(core.engine)
     analytics = build_analytics(core, targets)
@@ -190,7 +201,8 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
                     cap=ConversationCap(core.conversations, core.handoffs, messenger, desk,
                                         settings.max_conversation_messages),
                     leader=leader, fleet=fleet, presence=presence, turn_locks=turn_locks, audit=AuditLog(core.engine),
-                    analytics=analytics, analytics_targets=targets)
+                    analytics=analytics, analytics_targets=targets, metrics=metrics,
+                    readiness=Readiness(core.engine, rasa, core.knowledge, settings.redis_url))
 
 
 def build_analytics(core: Core, targets: TargetStore) -> ReportBuilder:

@@ -143,6 +143,10 @@ class HybridRetriever:
     def __len__(self) -> int:
         return len(self._articles)
 
+    @property
+    def phrasing_count(self) -> int:
+        return len(self._rows)
+
     def article(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)
 

@@ -234,6 +234,15 @@ class KnowledgeBase:
         return await anyio.to_thread.run_sync(run)
 
     @property
+    def is_loaded(self) -> bool:
+        """Whether the index has been built (or loaded) and searches can be answered."""
+        return self._retriever is not None
+
+    @property
+    def phrasing_count(self) -> int:
+        return self._retriever.phrasing_count if self._retriever else 0
+
+    @property
     def article_count(self) -> int:
         return len(self._retriever) if self._retriever else 0
 

@@ -94,12 +94,14 @@ if [[ ! -f "faqbot/static/dist/.built-$stamp" ]]; then
   touch "faqbot/static/dist/.built-$stamp"
 fi
 
-# --- browser for the UI tests -------------------------------------------------------------------
-# (CJK and emoji fonts too, so screenshots of Chinese conversations and 👍/👎 are readable)
+# --- browser for the UI tests, nginx for the fleet tests -----------------------------------------
+# (CJK and emoji fonts too, so screenshots of Chinese conversations and 👍/👎 are readable; nginx is the load
+# balancer the tests of several service processes put in front of them, started on a free port by the tests)
 if [[ "$WITH_TESTS" == "--with-tests" ]] && { [[ ! -x /usr/bin/chromium ]] || ! fc-list 2>/dev/null | grep -i wqy >/dev/null \
-    || ! fc-list 2>/dev/null | grep -i "color emoji" >/dev/null; }; then
-  log "installing Debian's chromium, a CJK font and an emoji font for the browser tests"
+    || ! fc-list 2>/dev/null | grep -i "color emoji" >/dev/null || [[ ! -x /usr/sbin/nginx ]]; }; then
+  log "installing Debian's chromium, a CJK font, an emoji font and nginx for the tests"
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei fonts-noto-color-emoji >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei fonts-noto-color-emoji \
+    nginx >/dev/null
 fi

@@ -27,6 +27,8 @@ async def postgres_database(kind: str = "fleet") -> AsyncIterator[str]:
     finally:
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            # Rasa's trackers, beside a PostgreSQL database (faqbot/rasa_stores.py), when a test started Rasa
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}_rasa" WITH (FORCE)'))
         await admin.dispose()
 
 

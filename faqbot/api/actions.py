@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -84,6 +85,7 @@ async def webhook(request: Request, services: ServicesDep,
         # a conversation the service never started: nothing may be done for it (e.g. a handoff)
         return JSONResponse(error_body("conversation_not_found", "no conversation with this sender id"),
                             status_code=404)
+    started = time.perf_counter()
     try:
         result = await services.actions.run(action_call)
     except ActionExecutionRejection as exc:
@@ -92,4 +94,5 @@ async def webhook(request: Request, services: ServicesDep,
     except ActionNotFoundException as exc:
         return JSONResponse({**error_body("action_not_found", exc.message), "action_name": exc.action_name},
                             status_code=404)
+    services.metrics.stage("actions", time.perf_counter() - started)
     return JSONResponse(result or {"events": [], "responses": []})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, WebSocket
@@ -21,6 +22,7 @@ from faqbot.api.streams import accepted_replay_start, stream_conversation
 from faqbot.conversations import ConversationNotFound, Sender, for_customer
 from faqbot.conversations.identity import visitor_record
 from faqbot.errors import AccessDenied, InvalidMessage, NotAuthenticated
+from faqbot.metrics import turn_outcome
 from faqbot.wiring import Services
 from handoff import Handoff, HandoffPriority, HandoffReason, HandoffStatus
 
@@ -180,9 +182,11 @@ async def send_message(
     `reply_to` of the message it belongs to; a payload the bot did not send there gets 422 `unknown_button`.
     While a person has the conversation, the reply comes later, over the events socket.
     """
+    started = time.perf_counter()
     capped = await services.cap.intercept(conversation, services.chat.validate_text(body.text), body.payload)
     result = capped or await services.chat.customer_message(conversation.id, body.text, payload=body.payload,
                                                             client_id=body.client_id, reply_to=body.reply_to)
+    services.metrics.turn(time.perf_counter() - started, [turn_outcome(result.messages, result.handoff)])
     return {"messages": [m.to_json() for m in for_customer(result.messages)],
             **(await _status(services, result.handoff))}
 

@@ -46,6 +46,8 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/agent"): PUBLIC, ("GET", "/editor"): PUBLIC, ("GET", "/kb"): PUBLIC, ("GET", "/analytics"): PUBLIC,
     ("GET", "/admin"): PUBLIC, ("GET", "/widget.js"): PUBLIC, ("GET", "/healthz"): PUBLIC,
     ("MOUNT", "/static"): PUBLIC,
+    # operations: probes for load balancers; /metrics asks for FAQBOT_METRICS_TOKEN when set (unset here)
+    ("GET", "/livez"): PUBLIC, ("GET", "/readyz"): PUBLIC, ("GET", "/metrics"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC, ("GET", "/docs"): PUBLIC,
     # customers
     ("POST", "/api/conversations"): PUBLIC,
