@@ -42,6 +42,9 @@ async def decide_in_context(
     standalone, contextual = await asyncio.gather(  # at once: their encodings share one forward pass
         services.knowledge.decide(core, language, exclude=[current.id]),
         services.knowledge.decide(completed, language, exclude=[current.id]))
+    if language == "zh" and kind is FollowUp.MARKED and core != question and standalone.outcome is Outcome.ANSWER:
+        # "那退货呢" ("and returns?") names its new topic once the pointing-back words are gone: answer that
+        return standalone, core, current.id, False
     # a message that points back ("and …", "that", "…呢") means the topic, unless the topic finds nothing
     # or the message, read on its own, is answered where the topic only finds "did you mean"
     if (kind is FollowUp.MARKED and contextual.outcome is not Outcome.UNSURE

@@ -15,8 +15,8 @@ from tests.live import AGENT, Customer
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 EDITOR = ("gina-editor", "gina-secret-pw")
-GIFT = ["Do you offer gift wrapping?", "can you gift wrap my order", "Do you offer gift wrapping",
-        "is gift wrapping available for my order?"]
+GIFT = ["is gift wrapping available for my order?", "do you have a gift wrapping service", "I want gift wrapping",
+        "can I get gift wrapping"]
 
 
 def admin_headers(base_url: str) -> dict[str, str]:

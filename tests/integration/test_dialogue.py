@@ -62,9 +62,9 @@ def test_a_chinese_follow_up_naming_a_new_topic_is_answered_not_did_you_mean(liv
 
 # -- did you mean, feedback ----------------------------------------------------------------------
 
-# a question that names two topics at once; at the answer point chosen for CLINC150 (98%, docs/retrieval.md)
-# the shop's English near-ties ("points and refund") are answered, so the Chinese one carries the flow
-@pytest.mark.parametrize(("question", "language"), [("积分和退款", "zh")])
+# a question that names two topics at once: at the operating point chosen on held-out data (98.5%,
+# docs/retrieval.md) the did-you-mean band on the shop's knowledge base is narrow; these two sit in it
+@pytest.mark.parametrize(("question", "language"), [("password and tracking", "en"), ("会员和支付", "zh")])
 def test_did_you_mean_then_a_chosen_article_and_a_thumbs_up(live, question, language):
     customer = Customer(live.web_url)
     choice = bot(customer.say(question))
