@@ -1,8 +1,8 @@
 """The dashboard's figures for a period (and optionally a language or a category), read from the roll-ups.
 
-Grouped queries over `analytics_daily` (by day and first-handoff reason; by category) and over the period's
-`analytics_handoffs` (by day, agent and category), and nearest-rank percentiles ranked in the database with window
-functions: no per-conversation or per-handoff rows leave the database.
+Grouped queries over `analytics_daily` (by day and first-handoff reason; by category), and one scan of the period's
+`analytics_handoffs` (a few narrow columns per handoff) from which the sums by day, agent and category and every
+nearest-rank percentile are computed here: no per-conversation rows leave the database.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faqbot.analytics.facts import OUTCOME_COLUMNS
@@ -287,7 +287,7 @@ def _mean_of(total: float, count: int) -> float | None:
 
 @dataclass
 class HandoffSums:
-    """The period's handoff figures, summed and ranked in SQL (no per-handoff rows leave the database)."""
+    """The period's handoff figures, summed and ranked from one scan of its handoff rows."""
 
     total: dict[str, int]
     by_day: dict[str, dict[str, int]]
@@ -300,60 +300,85 @@ class HandoffSums:
     agent_resolution_p50: dict[str, float]
 
 
+_HANDOFF_KEYS = ("handoffs", "live", "breached", "resolved", "abandoned", "ratings", "rating_sum")
+
+
 async def _handoff_sums(conn, conditions: list) -> HandoffSums:
+    """One scan of the period's handoff rows (only the columns the figures need), summed and ranked here: the
+    sums per day, agent and category and every nearest-rank percentile come from the same rows."""
     h = handoff_rows.c
-    resolved = h.status == "resolved"
-    flag = lambda condition: func.coalesce(func.sum(case((condition, 1), else_=0)), 0)  # noqa: E731
-    sums = (func.count().label("handoffs"), flag(h.live.is_(True)).label("live"),
-            flag(h.breached.is_(True)).label("breached"), flag(resolved).label("resolved"),
-            flag(h.status == "abandoned").label("abandoned"), func.count(h.rating).label("ratings"),
-            func.coalesce(func.sum(h.rating), 0).label("rating_sum"))
-    where = and_(*conditions)
-    by_day = {r.day: dict(r._mapping) for r in
-              (await conn.execute(select(h.day, *sums).where(where).group_by(h.day))).all()}
-    keys = ("handoffs", "live", "breached", "resolved", "abandoned", "ratings", "rating_sum")
-    total = {k: sum(int(d[k]) for d in by_day.values()) for k in keys}
-    by_agent = {r.agent_id: {"handled": int(r.handled), "ratings": int(r.ratings), "rating_sum": int(r.rating_sum)}
-                for r in (await conn.execute(
-                    select(h.agent_id, func.count().label("handled"), func.count(h.rating).label("ratings"),
-                           func.coalesce(func.sum(h.rating), 0).label("rating_sum"))
-                    .where(where, h.agent_id.is_not(None), h.status.in_(("resolved", "assigned")))
-                    .group_by(h.agent_id))).all()}
-    by_category = {(r.category or UNCATEGORISED): (int(r.ratings), int(r.rating_sum)) for r in (await conn.execute(
-        select(h.category, func.count(h.rating).label("ratings"), func.coalesce(func.sum(h.rating), 0)
-               .label("rating_sum")).where(where, h.rating.is_not(None)).group_by(h.category))).all()}
-    live = and_(where, h.live.is_(True))
+    rows = (await conn.execute(
+        select(h.day, h.status, h.live, h.breached, h.rating, h.category, h.agent_id, h.first_reply_agent_id,
+               h.wait_s, h.first_reply_s, h.resolution_s).where(and_(*conditions)))).all()
+    by_day: dict[str, dict[str, int]] = {}
+    by_agent: dict[str, dict[str, int]] = {}
+    by_category_raw: dict[str | None, list[int]] = {}
+    first_reply: list[float] = []
+    wait: list[float] = []
+    resolution: list[float] = []
+    first_reply_by_day: dict[str, list[float]] = defaultdict(list)
+    first_reply_by_agent: dict[str, list[float]] = defaultdict(list)
+    resolution_by_agent: dict[str, list[float]] = defaultdict(list)
+    for (day, status, live, breached, rating, category, agent_id, first_reply_agent_id, wait_s, first_reply_s,
+         resolution_s) in rows:
+        d = by_day.get(day)
+        if d is None:
+            d = by_day[day] = dict.fromkeys(_HANDOFF_KEYS, 0)
+        d["handoffs"] += 1
+        resolved = status == "resolved"
+        if live:
+            d["live"] += 1
+            if first_reply_s is not None:
+                first_reply.append(first_reply_s)
+                first_reply_by_day[day].append(first_reply_s)
+                if first_reply_agent_id is not None:
+                    first_reply_by_agent[first_reply_agent_id].append(first_reply_s)
+            if wait_s is not None:
+                wait.append(wait_s)
+        if breached:
+            d["breached"] += 1
+        if resolved:
+            d["resolved"] += 1
+            if resolution_s is not None:
+                resolution.append(resolution_s)
+                if agent_id is not None:
+                    resolution_by_agent[agent_id].append(resolution_s)
+        elif status == "abandoned":
+            d["abandoned"] += 1
+        if rating is not None:
+            d["ratings"] += 1
+            d["rating_sum"] += rating
+            c = by_category_raw.get(category)
+            if c is None:
+                c = by_category_raw[category] = [0, 0]
+            c[0] += 1
+            c[1] += rating
+        if agent_id is not None and (resolved or status == "assigned"):
+            a = by_agent.get(agent_id)
+            if a is None:
+                a = by_agent[agent_id] = {"handled": 0, "ratings": 0, "rating_sum": 0}
+            a["handled"] += 1
+            if rating is not None:
+                a["ratings"] += 1
+                a["rating_sum"] += rating
+    total = {k: sum(d[k] for d in by_day.values()) for k in _HANDOFF_KEYS}
+    by_category = {(category or UNCATEGORISED): (n, s) for category, (n, s) in by_category_raw.items()}
     percentiles: dict[tuple[str, int], float] = {}
     counts: dict[str, int] = {}
-    for name, column, condition in (("first_reply", h.first_reply_s, live), ("wait", h.wait_s, live),
-                                    ("resolution", h.resolution_s, and_(where, resolved))):
-        ranked, count = await _nearest_rank(conn, column, None, condition, (50, 90))
-        counts[name] = count
-        percentiles.update({(name, p): value for (_, p), value in ranked.items()})
-    daily, _ = await _nearest_rank(conn, h.first_reply_s, h.day, live, (50,))
-    agent_first, _ = await _nearest_rank(conn, h.first_reply_s, h.first_reply_agent_id,
-                                         and_(live, h.first_reply_agent_id.is_not(None)), (50,))
-    agent_resolution, _ = await _nearest_rank(conn, h.resolution_s, h.agent_id,
-                                              and_(where, resolved, h.agent_id.is_not(None)), (50,))
+    for name, values in (("first_reply", first_reply), ("wait", wait), ("resolution", resolution)):
+        counts[name] = len(values)
+        values.sort()
+        for p in (50, 90):
+            if values:
+                percentiles[(name, p)] = _nearest_rank(values, p)
     return HandoffSums(total, by_day, by_agent, by_category, percentiles, counts,
-                       {part: v for (part, _), v in daily.items()}, {part: v for (part, _), v in agent_first.items()},
-                       {part: v for (part, _), v in agent_resolution.items()})
+                       _p50s(first_reply_by_day), _p50s(first_reply_by_agent), _p50s(resolution_by_agent))
 
 
-async def _nearest_rank(conn, column, partition, condition, ps: tuple[int, ...]) -> tuple[dict, int]:
-    """Nearest-rank percentiles `ps` of `column` per `partition` (or overall), ranked in the database:
-    {(part, p): value}, and how many values there were in all."""
-    over = {"partition_by": partition} if partition is not None else {}
-    part = partition.label("part") if partition is not None else literal("").label("part")
-    inner = select(part, column.label("v"), func.row_number().over(order_by=column, **over).label("rn"),
-                   func.count().over(**over).label("n")).where(condition, column.is_not(None)).subquery()
-    rows = (await conn.execute(select(inner.c.part, inner.c.v, inner.c.rn, inner.c.n).where(
-        or_(*(inner.c.rn == (inner.c.n * p + 99) // 100 for p in ps))))).all()
-    found: dict[tuple[str, int], float] = {}
-    totals: dict[str, int] = {}
-    for row in rows:
-        totals[row.part] = int(row.n)
-        for p in ps:
-            if int(row.rn) == max(1, (int(row.n) * p + 99) // 100):
-                found[(row.part, p)] = float(row.v)
-    return found, sum(totals.values())
+def _p50s(groups: dict[str, list[float]]) -> dict[str, float]:
+    return {key: _nearest_rank(sorted(values), 50) for key, values in groups.items()}
+
+
+def _nearest_rank(ordered: list[float], p: int) -> float:
+    """Nearest-rank percentile p of ascending, non-empty `ordered`: the value at rank ceil(n·p/100)."""
+    return float(ordered[max(1, (len(ordered) * p + 99) // 100) - 1])
