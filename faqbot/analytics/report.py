@@ -1,8 +1,9 @@
 """The dashboard's figures for a period (and optionally a language or a category), read from the roll-ups.
 
-Grouped queries over `analytics_daily` (by day and first-handoff reason; by category), and one scan of the period's
-`analytics_handoffs` (a few narrow columns per handoff) from which the sums by day, agent and category and every
-nearest-rank percentile are computed here: no per-conversation rows leave the database.
+Grouped queries over `analytics_daily` (by day and first-handoff reason; by category) and over the period's
+`analytics_handoffs` (by day, agent and category); the period's handoff durations are fetched once, aggregated per
+day and agent, and every nearest-rank percentile is taken from them here (no window-function rankings): no
+per-conversation or per-handoff rows leave the database.
 """
 
 from __future__ import annotations
@@ -287,7 +288,7 @@ def _mean_of(total: float, count: int) -> float | None:
 
 @dataclass
 class HandoffSums:
-    """The period's handoff figures, summed and ranked from one scan of its handoff rows."""
+    """The period's handoff figures: summed in SQL, ranked from its durations fetched once."""
 
     total: dict[str, int]
     by_day: dict[str, dict[str, int]]
@@ -304,79 +305,91 @@ _HANDOFF_KEYS = ("handoffs", "live", "breached", "resolved", "abandoned", "ratin
 
 
 async def _handoff_sums(conn, conditions: list) -> HandoffSums:
-    """One scan of the period's handoff rows (only the columns the figures need), summed and ranked here: the
-    sums per day, agent and category and every nearest-rank percentile come from the same rows."""
+    """The period's handoff figures from two grouped scans (index-only on `ix_analytics_handoffs_day_covering`):
+    sums and the handoff durations per day and agent(s) — each duration column's values aggregated into one string
+    (SQLite) or array (PostgreSQL) per group, from which every nearest-rank percentile (overall, per day, per
+    agent) is taken here — and the ratings per category."""
     h = handoff_rows.c
-    rows = (await conn.execute(
-        select(h.day, h.status, h.live, h.breached, h.rating, h.category, h.agent_id, h.first_reply_agent_id,
-               h.wait_s, h.first_reply_s, h.resolution_s).where(and_(*conditions)))).all()
+    resolved = h.status == "resolved"
+    handled = h.status.in_(("resolved", "assigned"))
+    live = h.live.is_(True)
+    where = and_(*conditions)
+    flag = lambda condition: func.coalesce(func.sum(case((condition, 1), else_=0)), 0)  # noqa: E731
+    values = _values_of(conn.dialect.name)
+    grouped = (await conn.execute(
+        select(h.day, h.agent_id, h.first_reply_agent_id,
+               func.count().label("handoffs"), flag(live).label("live"), flag(h.breached.is_(True)).label("breached"),
+               flag(resolved).label("resolved"), flag(h.status == "abandoned").label("abandoned"),
+               func.count(h.rating).label("ratings"), func.coalesce(func.sum(h.rating), 0).label("rating_sum"),
+               flag(handled).label("handled"), flag(and_(handled, h.rating.is_not(None))).label("handled_ratings"),
+               func.coalesce(func.sum(case((handled, h.rating), else_=0)), 0).label("handled_rating_sum"),
+               values(live, h.first_reply_s).label("first_reply"), values(live, h.wait_s).label("wait"),
+               values(resolved, h.resolution_s).label("resolution"))
+        .where(where).group_by(h.day, h.agent_id, h.first_reply_agent_id))).all()
+    by_category = {(r.category or UNCATEGORISED): (int(r.ratings), int(r.rating_sum)) for r in (await conn.execute(
+        select(h.category, func.count(h.rating).label("ratings"), func.coalesce(func.sum(h.rating), 0)
+               .label("rating_sum")).where(where, h.rating.is_not(None)).group_by(h.category))).all()}
+
     by_day: dict[str, dict[str, int]] = {}
     by_agent: dict[str, dict[str, int]] = {}
-    by_category_raw: dict[str | None, list[int]] = {}
     first_reply: list[float] = []
     wait: list[float] = []
     resolution: list[float] = []
     first_reply_by_day: dict[str, list[float]] = defaultdict(list)
     first_reply_by_agent: dict[str, list[float]] = defaultdict(list)
     resolution_by_agent: dict[str, list[float]] = defaultdict(list)
-    for (day, status, live, breached, rating, category, agent_id, first_reply_agent_id, wait_s, first_reply_s,
-         resolution_s) in rows:
-        d = by_day.get(day)
-        if d is None:
-            d = by_day[day] = dict.fromkeys(_HANDOFF_KEYS, 0)
-        d["handoffs"] += 1
-        resolved = status == "resolved"
-        if live:
-            d["live"] += 1
-            if first_reply_s is not None:
-                first_reply.append(first_reply_s)
-                first_reply_by_day[day].append(first_reply_s)
-                if first_reply_agent_id is not None:
-                    first_reply_by_agent[first_reply_agent_id].append(first_reply_s)
-            if wait_s is not None:
-                wait.append(wait_s)
-        if breached:
-            d["breached"] += 1
-        if resolved:
-            d["resolved"] += 1
-            if resolution_s is not None:
-                resolution.append(resolution_s)
-                if agent_id is not None:
-                    resolution_by_agent[agent_id].append(resolution_s)
-        elif status == "abandoned":
-            d["abandoned"] += 1
-        if rating is not None:
-            d["ratings"] += 1
-            d["rating_sum"] += rating
-            c = by_category_raw.get(category)
-            if c is None:
-                c = by_category_raw[category] = [0, 0]
-            c[0] += 1
-            c[1] += rating
-        if agent_id is not None and (resolved or status == "assigned"):
-            a = by_agent.get(agent_id)
-            if a is None:
-                a = by_agent[agent_id] = {"handled": 0, "ratings": 0, "rating_sum": 0}
-            a["handled"] += 1
-            if rating is not None:
-                a["ratings"] += 1
-                a["rating_sum"] += rating
+    for row in grouped:
+        day = by_day.setdefault(row.day, dict.fromkeys(_HANDOFF_KEYS, 0))
+        for key in _HANDOFF_KEYS:
+            day[key] += int(getattr(row, key))
+        if row.agent_id is not None and int(row.handled):
+            mine = by_agent.setdefault(row.agent_id, {"handled": 0, "ratings": 0, "rating_sum": 0})
+            mine["handled"] += int(row.handled)
+            mine["ratings"] += int(row.handled_ratings)
+            mine["rating_sum"] += int(row.handled_rating_sum)
+        replies = _floats(row.first_reply)
+        first_reply += replies
+        first_reply_by_day[row.day] += replies
+        if row.first_reply_agent_id is not None:
+            first_reply_by_agent[row.first_reply_agent_id] += replies
+        wait += _floats(row.wait)
+        resolved_in = _floats(row.resolution)
+        resolution += resolved_in
+        if row.agent_id is not None:
+            resolution_by_agent[row.agent_id] += resolved_in
     total = {k: sum(d[k] for d in by_day.values()) for k in _HANDOFF_KEYS}
-    by_category = {(category or UNCATEGORISED): (n, s) for category, (n, s) in by_category_raw.items()}
     percentiles: dict[tuple[str, int], float] = {}
     counts: dict[str, int] = {}
-    for name, values in (("first_reply", first_reply), ("wait", wait), ("resolution", resolution)):
-        counts[name] = len(values)
-        values.sort()
+    for name, ordered in (("first_reply", first_reply), ("wait", wait), ("resolution", resolution)):
+        counts[name] = len(ordered)
+        ordered.sort()
         for p in (50, 90):
-            if values:
-                percentiles[(name, p)] = _nearest_rank(values, p)
+            if ordered:
+                percentiles[(name, p)] = _nearest_rank(ordered, p)
     return HandoffSums(total, by_day, by_agent, by_category, percentiles, counts,
                        _p50s(first_reply_by_day), _p50s(first_reply_by_agent), _p50s(resolution_by_agent))
 
 
+def _values_of(dialect: str) -> Callable:
+    """(condition, column) -> an aggregate of the column's non-null values on the rows meeting the condition: an
+    array on PostgreSQL; on SQLite one comma-separated string, each value printed with 17 significant digits (so
+    it reads back as the same float)."""
+    if dialect == "postgresql":
+        return lambda condition, column: func.array_agg(column).filter(and_(condition, column.is_not(None)))
+    return lambda condition, column: func.group_concat(
+        case((and_(condition, column.is_not(None)), func.printf("%!.17g", column))))
+
+
+def _floats(aggregated) -> list[float]:
+    if not aggregated:
+        return []
+    if isinstance(aggregated, str):
+        return list(map(float, aggregated.split(",")))
+    return list(map(float, aggregated))
+
+
 def _p50s(groups: dict[str, list[float]]) -> dict[str, float]:
-    return {key: _nearest_rank(sorted(values), 50) for key, values in groups.items()}
+    return {key: _nearest_rank(sorted(values), 50) for key, values in groups.items() if values}
 
 
 def _nearest_rank(ordered: list[float], p: int) -> float:
