@@ -1,8 +1,9 @@
 """The dashboard's figures for a period (and optionally a language or a category), read from the roll-ups.
 
 Grouped queries over `analytics_daily` (by day and first-handoff reason; by category) and over the period's
-`analytics_handoffs` (by day, agent and category), and nearest-rank percentiles ranked in the database with window
-functions: no per-conversation or per-handoff rows leave the database.
+`analytics_handoffs` (by day, agent and category); the period's handoff durations are fetched once, aggregated per
+day and agent, and every nearest-rank percentile is taken from them here (no window-function rankings): no
+per-conversation or per-handoff rows leave the database.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faqbot.analytics.facts import OUTCOME_COLUMNS
@@ -287,7 +288,7 @@ def _mean_of(total: float, count: int) -> float | None:
 
 @dataclass
 class HandoffSums:
-    """The period's handoff figures, summed and ranked in SQL (no per-handoff rows leave the database)."""
+    """The period's handoff figures: summed in SQL, ranked from its durations fetched once."""
 
     total: dict[str, int]
     by_day: dict[str, dict[str, int]]
@@ -300,60 +301,97 @@ class HandoffSums:
     agent_resolution_p50: dict[str, float]
 
 
+_HANDOFF_KEYS = ("handoffs", "live", "breached", "resolved", "abandoned", "ratings", "rating_sum")
+
+
 async def _handoff_sums(conn, conditions: list) -> HandoffSums:
+    """The period's handoff figures from two grouped scans (index-only on `ix_analytics_handoffs_day_covering`):
+    sums and the handoff durations per day and agent(s) — each duration column's values aggregated into one string
+    (SQLite) or array (PostgreSQL) per group, from which every nearest-rank percentile (overall, per day, per
+    agent) is taken here — and the ratings per category."""
     h = handoff_rows.c
     resolved = h.status == "resolved"
-    flag = lambda condition: func.coalesce(func.sum(case((condition, 1), else_=0)), 0)  # noqa: E731
-    sums = (func.count().label("handoffs"), flag(h.live.is_(True)).label("live"),
-            flag(h.breached.is_(True)).label("breached"), flag(resolved).label("resolved"),
-            flag(h.status == "abandoned").label("abandoned"), func.count(h.rating).label("ratings"),
-            func.coalesce(func.sum(h.rating), 0).label("rating_sum"))
+    handled = h.status.in_(("resolved", "assigned"))
+    live = h.live.is_(True)
     where = and_(*conditions)
-    by_day = {r.day: dict(r._mapping) for r in
-              (await conn.execute(select(h.day, *sums).where(where).group_by(h.day))).all()}
-    keys = ("handoffs", "live", "breached", "resolved", "abandoned", "ratings", "rating_sum")
-    total = {k: sum(int(d[k]) for d in by_day.values()) for k in keys}
-    by_agent = {r.agent_id: {"handled": int(r.handled), "ratings": int(r.ratings), "rating_sum": int(r.rating_sum)}
-                for r in (await conn.execute(
-                    select(h.agent_id, func.count().label("handled"), func.count(h.rating).label("ratings"),
-                           func.coalesce(func.sum(h.rating), 0).label("rating_sum"))
-                    .where(where, h.agent_id.is_not(None), h.status.in_(("resolved", "assigned")))
-                    .group_by(h.agent_id))).all()}
+    flag = lambda condition: func.coalesce(func.sum(case((condition, 1), else_=0)), 0)  # noqa: E731
+    values = _values_of(conn.dialect.name)
+    grouped = (await conn.execute(
+        select(h.day, h.agent_id, h.first_reply_agent_id,
+               func.count().label("handoffs"), flag(live).label("live"), flag(h.breached.is_(True)).label("breached"),
+               flag(resolved).label("resolved"), flag(h.status == "abandoned").label("abandoned"),
+               func.count(h.rating).label("ratings"), func.coalesce(func.sum(h.rating), 0).label("rating_sum"),
+               flag(handled).label("handled"), flag(and_(handled, h.rating.is_not(None))).label("handled_ratings"),
+               func.coalesce(func.sum(case((handled, h.rating), else_=0)), 0).label("handled_rating_sum"),
+               values(live, h.first_reply_s).label("first_reply"), values(live, h.wait_s).label("wait"),
+               values(resolved, h.resolution_s).label("resolution"))
+        .where(where).group_by(h.day, h.agent_id, h.first_reply_agent_id))).all()
     by_category = {(r.category or UNCATEGORISED): (int(r.ratings), int(r.rating_sum)) for r in (await conn.execute(
         select(h.category, func.count(h.rating).label("ratings"), func.coalesce(func.sum(h.rating), 0)
                .label("rating_sum")).where(where, h.rating.is_not(None)).group_by(h.category))).all()}
-    live = and_(where, h.live.is_(True))
+
+    by_day: dict[str, dict[str, int]] = {}
+    by_agent: dict[str, dict[str, int]] = {}
+    first_reply: list[float] = []
+    wait: list[float] = []
+    resolution: list[float] = []
+    first_reply_by_day: dict[str, list[float]] = defaultdict(list)
+    first_reply_by_agent: dict[str, list[float]] = defaultdict(list)
+    resolution_by_agent: dict[str, list[float]] = defaultdict(list)
+    for row in grouped:
+        day = by_day.setdefault(row.day, dict.fromkeys(_HANDOFF_KEYS, 0))
+        for key in _HANDOFF_KEYS:
+            day[key] += int(getattr(row, key))
+        if row.agent_id is not None and int(row.handled):
+            mine = by_agent.setdefault(row.agent_id, {"handled": 0, "ratings": 0, "rating_sum": 0})
+            mine["handled"] += int(row.handled)
+            mine["ratings"] += int(row.handled_ratings)
+            mine["rating_sum"] += int(row.handled_rating_sum)
+        replies = _floats(row.first_reply)
+        first_reply += replies
+        first_reply_by_day[row.day] += replies
+        if row.first_reply_agent_id is not None:
+            first_reply_by_agent[row.first_reply_agent_id] += replies
+        wait += _floats(row.wait)
+        resolved_in = _floats(row.resolution)
+        resolution += resolved_in
+        if row.agent_id is not None:
+            resolution_by_agent[row.agent_id] += resolved_in
+    total = {k: sum(d[k] for d in by_day.values()) for k in _HANDOFF_KEYS}
     percentiles: dict[tuple[str, int], float] = {}
     counts: dict[str, int] = {}
-    for name, column, condition in (("first_reply", h.first_reply_s, live), ("wait", h.wait_s, live),
-                                    ("resolution", h.resolution_s, and_(where, resolved))):
-        ranked, count = await _nearest_rank(conn, column, None, condition, (50, 90))
-        counts[name] = count
-        percentiles.update({(name, p): value for (_, p), value in ranked.items()})
-    daily, _ = await _nearest_rank(conn, h.first_reply_s, h.day, live, (50,))
-    agent_first, _ = await _nearest_rank(conn, h.first_reply_s, h.first_reply_agent_id,
-                                         and_(live, h.first_reply_agent_id.is_not(None)), (50,))
-    agent_resolution, _ = await _nearest_rank(conn, h.resolution_s, h.agent_id,
-                                              and_(where, resolved, h.agent_id.is_not(None)), (50,))
+    for name, ordered in (("first_reply", first_reply), ("wait", wait), ("resolution", resolution)):
+        counts[name] = len(ordered)
+        ordered.sort()
+        for p in (50, 90):
+            if ordered:
+                percentiles[(name, p)] = _nearest_rank(ordered, p)
     return HandoffSums(total, by_day, by_agent, by_category, percentiles, counts,
-                       {part: v for (part, _), v in daily.items()}, {part: v for (part, _), v in agent_first.items()},
-                       {part: v for (part, _), v in agent_resolution.items()})
+                       _p50s(first_reply_by_day), _p50s(first_reply_by_agent), _p50s(resolution_by_agent))
 
 
-async def _nearest_rank(conn, column, partition, condition, ps: tuple[int, ...]) -> tuple[dict, int]:
-    """Nearest-rank percentiles `ps` of `column` per `partition` (or overall), ranked in the database:
-    {(part, p): value}, and how many values there were in all."""
-    over = {"partition_by": partition} if partition is not None else {}
-    part = partition.label("part") if partition is not None else literal("").label("part")
-    inner = select(part, column.label("v"), func.row_number().over(order_by=column, **over).label("rn"),
-                   func.count().over(**over).label("n")).where(condition, column.is_not(None)).subquery()
-    rows = (await conn.execute(select(inner.c.part, inner.c.v, inner.c.rn, inner.c.n).where(
-        or_(*(inner.c.rn == (inner.c.n * p + 99) // 100 for p in ps))))).all()
-    found: dict[tuple[str, int], float] = {}
-    totals: dict[str, int] = {}
-    for row in rows:
-        totals[row.part] = int(row.n)
-        for p in ps:
-            if int(row.rn) == max(1, (int(row.n) * p + 99) // 100):
-                found[(row.part, p)] = float(row.v)
-    return found, sum(totals.values())
+def _values_of(dialect: str) -> Callable:
+    """(condition, column) -> an aggregate of the column's non-null values on the rows meeting the condition: an
+    array on PostgreSQL; on SQLite one comma-separated string. SQLite writes a REAL with 15 significant digits,
+    which reads back as the same float because the durations are stored rounded to milliseconds (`facts._seconds`:
+    under 10^12 seconds that is at most 15 digits); printing 17 digits with printf() would double the query's time."""
+    if dialect == "postgresql":
+        return lambda condition, column: func.array_agg(column).filter(and_(condition, column.is_not(None)))
+    return lambda condition, column: func.group_concat(case((and_(condition, column.is_not(None)), column)))
+
+
+def _floats(aggregated) -> list[float]:
+    if not aggregated:
+        return []
+    if isinstance(aggregated, str):
+        return list(map(float, aggregated.split(",")))
+    return list(map(float, aggregated))
+
+
+def _p50s(groups: dict[str, list[float]]) -> dict[str, float]:
+    return {key: _nearest_rank(sorted(values), 50) for key, values in groups.items() if values}
+
+
+def _nearest_rank(ordered: list[float], p: int) -> float:
+    """Nearest-rank percentile p of ascending, non-empty `ordered`: the value at rank ceil(n·p/100)."""
+    return float(ordered[max(1, (len(ordered) * p + 99) // 100) - 1])
