@@ -78,9 +78,11 @@ def test_every_response_is_what_the_schema_documents(who, identities, fuzzed, tm
     config.write_text(schemathesis_config(identity.get("conversation_id")))
     command = [str(ST), "--config-file", str(config), "run", f"{fuzzed.web_url}/openapi.json",
                "-H", f"Authorization: Bearer {identity['token']}",
-               "--phases", "coverage,fuzzing", "--max-examples", "15", "--workers", "2", "--seed", "13",
+               "--phases", "coverage,fuzzing", "--max-examples", "15", "--workers", "1", "--seed", "13",
                "--exclude-path-regex", f"{ENDS_THE_IDENTITY}|{NOT_FUZZED}",  # of several, only the last counts
                "--no-color"]
+    # one worker: with two, hypothesis describing a strategy in one thread while another compiles can hit CPython
+    # 3.11's "AST constructor recursion depth mismatch" (a SystemError in ast.parse, not in the service)
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     print(run.stdout[-3000:])  # the summary: operations, test cases, failures by check
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
