@@ -42,6 +42,10 @@ from bench.common import RESULTS, save, summary_ms
 from bench.conversations import Say, ScriptedCustomer, parse_texts
 from bench.procstat import MemorySampler, Watched, cpu_seconds
 from faqbot.launcher import ensure_model, free_port, running
+from faqbot.rasa_gateway import RasaServiceAuth
+
+BENCH_LIMITS = {"rate_conversations_per_ip": "100000/minute", "rate_messages_per_ip": "100000/minute",
+                "rate_messages_per_conversation": "1000/minute"}
 from faqbot.settings import REPO_ROOT, Settings
 
 MB = 1024 * 1024
@@ -173,13 +177,15 @@ async def run_level(base: str, customers: int, seconds: float, seed: int, watche
     return {"customers": customers, **level_report(tally, watched, before, parse_rate)}
 
 
-async def bare_parse(rasa_url: str, concurrency: int, seconds: float, seed: int, rasa: Watched) -> dict:
-    """Rasa alone: `POST /model/parse` in a closed loop (NLU only), the yardstick."""
+async def bare_parse(rasa_url: str, concurrency: int, seconds: float, seed: int, rasa: Watched,
+                     jwt_secret: str) -> dict:
+    """Rasa alone: `POST /model/parse` in a closed loop (NLU only), the yardstick (signed like the service's calls)."""
     texts = parse_texts(random.Random(seed), 5000)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     latencies: list[float] = []
     errors = 0
-    async with httpx.AsyncClient(base_url=rasa_url, timeout=30, limits=limits) as http:
+    async with httpx.AsyncClient(base_url=rasa_url, timeout=30, limits=limits,
+                                 auth=RasaServiceAuth(jwt_secret)) as http:
         for text in texts[:20]:  # warm
             await http.post("/model/parse", json={"text": text})
         before = rasa.cpu()
@@ -262,7 +268,8 @@ async def run(args: argparse.Namespace, stack) -> dict:
     with MemorySampler(watched) as sampler:
         # warm both processes (models, caches, connections) before measuring anything
         await run_level(stack.web_url, 2, args.warmup, args.seed + 99, watched, sampler, None)
-        parse = await bare_parse(stack.rasa_url, args.parse_concurrency, args.parse_seconds, args.seed, watched[0])
+        parse = await bare_parse(stack.rasa_url, args.parse_concurrency, args.parse_seconds, args.seed, watched[0],
+                                   stack.settings.rasa_jwt_secret)
         results["bare_parse"] = parse
         print(f"bare /model/parse: {parse['parses_per_second']}/s", flush=True)
         levels = []
@@ -345,7 +352,10 @@ def main() -> None:
 
     model = ensure_model(REPO_ROOT / "var" / "models")
     with tempfile.TemporaryDirectory() as data:
-        settings = Settings(data_dir=Path(data), port=free_port(), action_token=secrets.token_urlsafe(16))
+        # every simulated customer comes from this machine's one address: the per-address limits are opened (real
+        # customers each have their own), and the per-conversation one for the 50-turn conversations
+        settings = Settings(data_dir=Path(data), port=free_port(), action_token=secrets.token_urlsafe(16),
+                            **BENCH_LIMITS)
         with running(settings, free_port(), model, log_dir=Path(data) / "logs") as stack:
             results = asyncio.run(run(args, stack))
         if args.keep_logs:
