@@ -1,17 +1,10 @@
 """The editors' workbench on the real app and database (hashing encoder): bad input, ranked search, try it,
 collisions, questions to fix (clusters, actions, reopening) and article quality."""
 
-from pathlib import Path
-
 import pytest
-from fastapi.testclient import TestClient
 
-from embeddings import HashingEncoder
-from faqbot.app import create_app
 from faqbot.conversations import Sender
-from faqbot.launcher import free_port
-from faqbot.settings import Settings
-from tests.factories import fake_detector
+from tests.unit.test_kb_api import auth, client  # noqa: F401 - the same app, editor and agent as the KB API tests
 
 PLUSH = {
     "id": "unicorn-care-en", "language": "en", "title": "How do I care for my unicorn plush?",
@@ -21,22 +14,6 @@ PLUSH = {
 ZH = {"id": "plush-care-zh", "language": "zh", "title": "独角兽毛绒玩具怎么清洗？",
       "questions": ["独角兽毛绒玩具可以机洗吗", "毛绒玩具怎么洗"], "answer": "请用30度的水手洗。",
       "category": "warranty", "group": "unicorn-care"}
-
-
-@pytest.fixture
-def client(tmp_path: Path):
-    settings = Settings(data_dir=tmp_path, rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=2,
-                        bootstrap_agent="ed:editor-pw", action_token="action-secret")
-    app = create_app(settings, encoder=HashingEncoder(), frustration_detector=fake_detector())
-    with TestClient(app) as test_client:
-        agents = test_client.app.state.services.core.agents
-        test_client.portal.call(lambda: agents.create("agnes", "agent-pw", roles=["agent"]))
-        yield test_client
-
-
-def auth(client, username="ed", password="editor-pw") -> dict[str, str]:
-    token = client.post("/api/agent/login", json={"username": username, "password": password}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.mark.parametrize(("change", "status", "field"), [
