@@ -26,8 +26,8 @@ def encoder():
     return retrieval_encoder(Settings())
 
 
-def measure(name: str, encoder) -> dict:
-    settings = Settings()
+def measure(name: str, encoder, settings: Settings | None = None) -> dict:
+    settings = settings or Settings()
     return evaluate(read_labelled_csv(DATA / f"{name}_kb.csv", "text", "label"),
                     read_labelled_csv(DATA / f"{name}_questions.csv", "text", "label"), encoder,
                     AnswerPolicy(answer_en=settings.answer_threshold_en, answer_zh=settings.answer_threshold_zh),
@@ -49,6 +49,15 @@ def test_chinese_paraphrases_find_their_article(encoder):
     assert measure("bq_zh", encoder)["top1"] >= BQ_ZH_TOP1
 
 
+def test_chinese_paraphrases_with_the_routed_encoder():
+    """FAQBOT_RETRIEVAL_MODEL=minilm+e5-zh (MiniLM for English, e5-small for Chinese) on the same bq_zh sample:
+    it must not read Chinese paraphrases worse than the default does."""
+    from dataclasses import replace
+
+    settings = replace(Settings(), retrieval_model="minilm+e5-zh")
+    assert measure("bq_zh", retrieval_encoder(settings), settings)["top1"] >= BQ_ZH_TOP1_ROUTED
+
+
 # floors: measured on these samples with the shipped configuration (MiniLM, answer rate 98.5%) — CLINC150
 # in-scope accuracy 0.89, out-of-scope recall 0.95, did-you-mean 0%; HWU64 top-1 0.899; bq_zh top-1 0.384
 # (250 needs, so easier than the full 978) — minus a margin of about four questions
@@ -57,3 +66,6 @@ CLINC_OOS_RECALL = 0.85
 CLINC_DID_YOU_MEAN_AT_MOST = 0.10
 HWU64_TOP1 = 0.86
 BQ_ZH_TOP1 = 0.34
+# minilm+e5-zh measured ROUTED_MEASURED on the bq_zh sample; bq_zh top-1 >= 0.30 on the full set (issue 12) is
+# not reached by any encoder here (docs/retrieval.md), so no gate asserts it
+BQ_ZH_TOP1_ROUTED = 0.34
