@@ -87,9 +87,10 @@ class Splits:
 
 
 def split(data: Path, plan: ZhRetrievalPlan) -> Splits:
-    held = tuning_texts(data, plan.held_out_tuning)
-    lcqmc = [p for p in read_pairs(data / "zh_pairs" / "lcqmc_dev.csv", "lcqmc") if p.a not in held and p.b not in held]
+    lcqmc = read_pairs(data / "zh_pairs" / "lcqmc_dev.csv", "lcqmc")
     oppo = read_pairs(data / "zh_pairs" / "oppo_dev.csv", "oppo")
+    held = tuning_texts(data, plan.held_out_tuning)
+    lcqmc = [p for p in lcqmc if p.a not in held and p.b not in held]
     random.Random(plan.seed).shuffle(oppo)
     n_report = int(len(oppo) * plan.oppo_report_share)
     report = oppo[:n_report]

@@ -50,8 +50,8 @@ def test_chinese_paraphrases_find_their_article(encoder):
 
 
 def test_chinese_paraphrases_with_the_routed_encoder():
-    """FAQBOT_RETRIEVAL_MODEL=minilm+e5-zh (MiniLM for English, e5-small for Chinese) on the same bq_zh sample:
-    it must not read Chinese paraphrases worse than the default does."""
+    """FAQBOT_RETRIEVAL_MODEL=minilm+e5-zh (MiniLM for English, e5-small for Chinese) on the same bq_zh sample
+    (its English side is the default's, measured above)."""
     from dataclasses import replace
 
     settings = replace(Settings(), retrieval_model="minilm+e5-zh")
@@ -66,6 +66,6 @@ CLINC_OOS_RECALL = 0.85
 CLINC_DID_YOU_MEAN_AT_MOST = 0.10
 HWU64_TOP1 = 0.86
 BQ_ZH_TOP1 = 0.34
-# minilm+e5-zh measured ROUTED_MEASURED on the bq_zh sample; bq_zh top-1 >= 0.30 on the full set (issue 12) is
-# not reached by any encoder here (docs/retrieval.md), so no gate asserts it
-BQ_ZH_TOP1_ROUTED = 0.34
+# minilm+e5-zh measured 0.372 on the bq_zh sample (the default 0.384); bq_zh top-1 >= 0.30 on the full set
+# (issue 12) is reached by no encoder here (0.191 at best, docs/retrieval.md), so no gate asserts it there
+BQ_ZH_TOP1_ROUTED = 0.35

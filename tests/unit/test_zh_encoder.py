@@ -82,3 +82,38 @@ def test_the_routed_encoder_keeps_each_language_in_its_own_half():
     assert float(vectors[0] @ vectors[1]) == 0.0  # no shared space across the languages
     assert routed.model_name.startswith("minilm+e5-zh:")
     assert routed.encode([]).shape == (0, 24)
+
+
+def _write_pairs(path, rows):
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text1", "text2", "label"])
+        writer.writerows(rows)
+
+
+def test_training_keeps_the_fusion_tuning_pairs_and_a_share_of_oppo_out(tmp_path):
+    from bench.fusion_weights import lcqmc_tuning
+    from embeddings.zh_training import ZhRetrievalPlan, split, triplets
+
+    _write_pairs(tmp_path / "zh_pairs" / "lcqmc_dev.csv",
+                 [(f"问题{i}", f"同义{i}", 1) for i in range(40)] + [(f"问题{i}", f"别的{i}", 0) for i in range(40)])
+    _write_pairs(tmp_path / "zh_pairs" / "oppo_dev.csv", [(f"指令{i}", f"说法{i}", i % 2) for i in range(50)])
+    plan = ZhRetrievalPlan(held_out_tuning=10, oppo_report_share=0.2)
+    splits = split(tmp_path, plan)
+    kb, asked = lcqmc_tuning(tmp_path, 10)
+    tuning = {r.text for r in kb + asked}
+    trained = {t for p in splits.train for t in (p.a, p.b)}
+    assert len(tuning) == 20 and not tuning & trained
+    assert len(splits.report) == 10 and not {t for p in splits.report for t in (p.a, p.b)} & trained
+    hard = [t for t in triplets(splits.train) if t[0].startswith("问题")]
+    assert hard and all(n == f"别的{a[2:]}" for a, _, n in hard)  # the different-meaning pair's text
+
+
+def test_train_zh_names_the_missing_data(tmp_path, capsys):
+    from faqbot.cli import main as cli
+
+    assert cli(["retrieval", "train-zh", "--data", str(tmp_path), "--out", str(tmp_path / "m")]) == 2
+    assert "lcqmc_dev.csv: not found" in capsys.readouterr().err
