@@ -6,8 +6,10 @@ with its own row hidden (so it must be found through the article's other phrasin
 article comes first; known off-topic questions are labelled 0 (classes weighted equally).
 
 The operating points come from the same held-out searches, per knowledge base and language: answer at the
-confidence that still answers `answer_rate` (98.5%) of the held-out questions that were found correctly;
-offer choices down to the one that keeps `clarify_rate` (99%). See docs/retrieval.md.
+confidence that still answers `answer_rate` (98.5%) of the held-out questions that were found correctly, but
+never below the precision floor — the confidence from which the held-out questions (found, missed and
+off-topic) were answered right at least `answer_precision` (90%) of the time; offer choices down to the one
+that keeps `clarify_rate` (99%). See docs/retrieval.md.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 The product's own encoder, fusion weights and calibrated decision (as `faqbot eval retrieval` runs them) on
 the samples in tests/quality/data (tests/quality/make_samples.py). A change that makes answers worse fails
-here, and so does a wrong confident answer on the shop's own knowledge base (`shop_probes.csv`). The floors sit a little under what the shipped configuration measures on these samples
-(docs/retrieval.md, "Quality gate"), so that they hold the targets without flapping on noise; the full-set
-figures are in bench/results/retrieval_eval.json.
+here, and so do wrong confident answers on the shop's own knowledge base (`shop_probes.csv`). The floors sit
+a little under what the shipped configuration measures on these samples (docs/retrieval.md, "Quality gate"),
+so that they hold the targets without flapping on noise; the full-set figures are in
+bench/results/retrieval_eval.json.
 """
 
 from __future__ import annotations
