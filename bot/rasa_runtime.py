@@ -314,7 +314,9 @@ def tune_sqlite() -> None:
             # WAL, closing the last connection also checkpoints the log. Keep a few connections open instead.
             return {"poolclass": QueuePool, "pool_size": 4, "max_overflow": 4,
                     "connect_args": {"check_same_thread": False}}
-        return engine_kwargs(url)
+        # a server restarted since a pooled connection was opened: test it before use, reconnect if gone
+        # (without, the first turn after a PostgreSQL restart fails on the dead connection)
+        return {**engine_kwargs(url), "pool_pre_ping": True}
 
     tracker_store.create_engine_kwargs = create_engine_kwargs
 
