@@ -329,6 +329,29 @@ def tune_sqlite() -> None:
             cursor.close()
 
 
+def strict_tracker_store() -> None:
+    """Rasa wraps the tracker store in a `FailSafeTrackerStore`: when its database cannot be read, the turn runs
+    on a new, empty tracker (the conversation's context silently gone), and when it cannot be written, the turn
+    is kept in this instance's memory only (lost to the store and to every other instance). Let the error
+    through instead: faqbot's channel answers 503 `tracker_store_unavailable` (bot/rasa_channel.py), the web
+    service tells the customer to send it again, and the retry runs on the whole tracker once the database is
+    back (docs/deployment.md, "PostgreSQL restarted")."""
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    async def retrieve(self: FailSafeTrackerStore, sender_id: str) -> Any:
+        return await self._tracker_store.retrieve(sender_id)
+
+    async def retrieve_full_tracker(self: FailSafeTrackerStore, sender_id: str) -> Any:
+        return await self._tracker_store.retrieve_full_tracker(sender_id)
+
+    async def save(self: FailSafeTrackerStore, tracker: Any) -> None:
+        await self._tracker_store.save(tracker)
+
+    FailSafeTrackerStore.retrieve = retrieve
+    FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker
+    FailSafeTrackerStore.save = save
+
+
 def empty_means_unset() -> None:
     """`bot/endpoints.yml` takes every store setting from the environment, and Rasa requires each `${…}` to be
     set; an empty one (no password, no login database on SQLite) is passed to the stores as None."""
@@ -356,6 +379,7 @@ def apply(session_turns: int | None = None) -> None:
     gate_intents_in_text()
     lean_sql_tracker_store()
     tune_sqlite()
+    strict_tracker_store()
     empty_means_unset()
 
 

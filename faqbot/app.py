@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
         services = await build_services(settings, encoder, frustration_detector)
         app.state.services = services
         await services.desk.recover_after_restart()
-        watcher = asyncio.create_task(services.core.knowledge.watch(settings.kb_poll_seconds))
+        watcher = asyncio.create_task(_watch_kb_forever(services.core.knowledge, settings.kb_poll_seconds))
         follower = asyncio.create_task(_follow_kb_changes(services.hub, services.core.knowledge))
         sweeper = asyncio.create_task(_sweep_forever(services.desk, services.leader, settings.sweep_seconds))
         retention = asyncio.create_task(_retention_forever(services.customer_data, services.leader,
@@ -162,6 +162,18 @@ async def _analytics_forever(rollup: Rollup, interval_seconds: float) -> None:
         except Exception as exc:
             _failed("the analytics roll-up refresh", exc)
         await asyncio.sleep(interval_seconds)
+
+
+async def _watch_kb_forever(knowledge: KnowledgeBase, interval_seconds: float) -> None:
+    """Poll for changes made outside the service (KnowledgeBase.watch's loop, with a database outage logged
+    once in a while rather than a stack trace per poll)."""
+    while True:
+        await asyncio.sleep(interval_seconds)
+        try:
+            if await knowledge.reload_if_changed():
+                logging.getLogger(__name__).info("knowledge base changed outside this process: reloaded")
+        except Exception as exc:
+            _failed("checking the knowledge base for changes", exc)
 
 
 async def _follow_kb_changes(hub: EventHub, knowledge: KnowledgeBase) -> None:

@@ -86,8 +86,9 @@ def _database_error(connection: Request | WebSocket, exc: Exception) -> Database
     the server's state, not a bug), or None."""
     if not is_database_unavailable(exc):
         return None
-    log.warning("database unavailable on %s %s: %s: %s", getattr(connection, "method", "WEBSOCKET"),
-                connection.url.path, exc.__class__.__name__, str(exc).splitlines()[0][:200] if str(exc) else "")
+    log.warning("database unavailable on %s %s (at %s): %s: %s", getattr(connection, "method", "WEBSOCKET"),
+                connection.url.path, _where(exc), exc.__class__.__name__,
+                str(exc).splitlines()[0][:200] if str(exc) else "")
     return DatabaseUnavailable(retry_after_seconds=RETRY_AFTER_SECONDS)
 
 
@@ -142,6 +143,17 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _json(500, "internal_error", "something went wrong on our side; nothing you sent was lost")
+
+
+def _where(exc: BaseException) -> str:
+    """The product's innermost line the error passed through (module:line), for the log instead of a trace."""
+    where, tb = "?", exc.__traceback__
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module.split(".")[0] in ("faqbot", "handoff", "knowledge_base", "privacy", "frustration"):
+            where = f"{module}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
 
 
 def _driver_errors() -> tuple[type[Exception], ...]:

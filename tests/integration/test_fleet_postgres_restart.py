@@ -174,7 +174,7 @@ async def _outages(stack: Stack, pg: PrivatePostgres, database: str) -> None:
                                         json={"text": in_flight, "client_id": f"in-flight-{round_}"})
                 assert again.status_code == 200 and again.json()["messages"][0]["text"] == in_flight
                 response = bob.http.post(f"/api/conversations/{bob.id}/messages",
-                                         json={"text": f"bob while down {round_}", "client_id": f"bob-{round_}"})
+                                         json={"text": f"bob while down {round_}", "client_id": f"bob-down-{round_}"})
                 assert response.status_code == 200, response.text
 
                 # live events on the sockets opened before the outage, both ways
@@ -220,7 +220,7 @@ async def _while_down(stack: Stack, agent: AgentClient, bob: Customer, carol: Cu
     assert_database_unavailable(*post(carol.http, f"/api/conversations/{carol.id}/messages",
                                       {"text": f"while down {round_}", "client_id": f"carol-down-{round_}"}))
     assert_database_unavailable(*post(bob.http, f"/api/conversations/{bob.id}/messages",
-                                      {"text": f"bob while down {round_}", "client_id": f"bob-{round_}"}))
+                                      {"text": f"bob while down {round_}", "client_id": f"bob-down-{round_}"}))
     assert_database_unavailable(*post(agent.http, f"/api/agent/handoffs/{handoff_id}/messages",
                                       {"text": "reply while down"}))
     started = time.monotonic()
@@ -228,11 +228,14 @@ async def _while_down(stack: Stack, agent: AgentClient, bob: Customer, carol: Cu
     assert_database_unavailable(history, time.monotonic() - started)
     assert_database_unavailable(*post(httpx.Client(base_url=stack.web_url, timeout=30), "/api/conversations", {}))
 
-    # a WebSocket handshake: refused with the same 503 and body
-    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+    # a WebSocket handshake: refused with the same 503, Retry-After and body
+    with pytest.raises(websockets.exceptions.InvalidStatusCode) as refused:
         async with websockets.connect(carol.events_url(0), open_timeout=ERROR_WITHIN_SECONDS):
             pass
-    assert refused.value.response.status_code == 503
-    assert json.loads(refused.value.response.body)["error"]["code"] == "database_unavailable"
+    assert refused.value.status_code == 503 and int(refused.value.headers["Retry-After"]) > 0
+    handshake = httpx.get(carol.events_url(0).replace("ws://", "http://"), timeout=ERROR_WITHIN_SECONDS,
+                          headers={"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                                   "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+    assert_database_unavailable(handshake, 0.0)
 
     assert all(p.poll() is None for p in stack.processes.values()), "a process exited"
