@@ -329,6 +329,25 @@ def tune_sqlite() -> None:
             cursor.close()
 
 
+def tracker_engine_settings_after_login_db() -> None:
+    """With `login_db` (PostgreSQL: the trackers' database created at start), Rasa replaces its engine with a
+    bare `create_engine(url)`: without `create_engine_kwargs` (its pool size, and the pre-ping that replaces a
+    connection the server dropped — without it the first turns after a PostgreSQL restart fail). Make that
+    engine again with them."""
+    import rasa.core.tracker_store as tracker_store
+    import sqlalchemy as sa
+
+    create = tracker_store.SQLTrackerStore._create_database_and_update_engine
+
+    def _create_database_and_update_engine(self: Any, db: str, engine_url: Any) -> None:
+        create(self, db, engine_url)
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, **tracker_store.create_engine_kwargs(url))
+
+    tracker_store.SQLTrackerStore._create_database_and_update_engine = _create_database_and_update_engine
+
+
 def strict_tracker_store() -> None:
     """Rasa wraps the tracker store in a `FailSafeTrackerStore`: when its database cannot be read, the turn runs
     on a new, empty tracker (the conversation's context silently gone), and when it cannot be written, the turn
@@ -379,6 +398,7 @@ def apply(session_turns: int | None = None) -> None:
     gate_intents_in_text()
     lean_sql_tracker_store()
     tune_sqlite()
+    tracker_engine_settings_after_login_db()
     strict_tracker_store()
     empty_means_unset()
 

@@ -115,6 +115,12 @@ def test_postgresql_stopped_and_killed_then_back_errors_clearly_and_loses_nothin
         with running(settings, free_port(), trained_model(), log_dir=tmp_path / "data" / "logs", workers=2,
                      rasa_instances=1) as stack:
             asyncio.run(_outages(stack, pg, database))
+        # the outages were logged as what they are (warnings), never as errors with stack traces
+        for log in (tmp_path / "data" / "logs").glob("web*.log"):
+            lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+            assert [line for line in lines if line["level"] in ("error", "critical")] == [], log.name
+            assert "Traceback" not in log.read_text(), log.name
+            assert any("database unavailable" in line["message"] for line in lines), log.name
     finally:
         redis.stop()
         pg.cleanup()
