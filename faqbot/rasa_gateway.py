@@ -361,8 +361,9 @@ def _error_of(response: httpx.Response) -> str:
 def turn_from_tracker(events: list[dict[str, Any]], turn_id: str) -> BotTurn | None:
     """The bot's answer to the user event carrying `turn_id`, rebuilt from the tracker's events (what the
     channel would have returned), or None when no such user event was saved."""
-    start = next((i for i, e in enumerate(events) if e.get("event") == "user"
-                  and (e.get("metadata") or {}).get(TURN_ID_KEY) == turn_id), None)
+    # the latest such event: a turn re-sent with the same id (after resuming a paused bot) answered there
+    start = next((i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "user"
+                  and (events[i].get("metadata") or {}).get(TURN_ID_KEY) == turn_id), None)
     if start is None:
         return None
     parse = events[start].get("parse_data") or {}
