@@ -5,6 +5,8 @@ test_fleet_postgres_restart.py.)"""
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import httpx
 import pytest
@@ -15,6 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.testclient import WebSocketDenialResponse
 
+from faqbot.agents import Presence
 from faqbot.api.errors import install_error_handlers
 from faqbot.conversations import Sender
 from faqbot.db_outage import is_database_unavailable
@@ -153,3 +156,48 @@ async def test_a_turn_rasa_saved_before_the_database_went_away_is_not_sent_to_ra
     assert result.messages[1].text == "An answer."
     assert rasa.sent == ["where is my parcel?"]  # the replies came from the saved turn, not a second run
     assert [m.sender for m in await chat.history(conversation.id)] == [Sender.CUSTOMER, Sender.BOT]
+
+
+async def test_a_console_closed_while_the_database_is_away_leaves_the_agent_away_once_it_is_back(desk, agents,
+                                                                                                monkeypatch):
+    alice = await agents.create("alice", "secret-pw")
+    await desk.console_connected(alice)
+    assert (await agents.by_id(alice.id)).presence is Presence.ONLINE
+    monkeypatch.setattr(desk.presence, "RETRY_SECONDS", 0.05)
+    by_id = agents.by_id
+    outage = {"on": True}
+
+    async def maybe_down(agent_id):
+        if outage["on"]:
+            raise asyncpg.CannotConnectNowError("the database system is shutting down")
+        return await by_id(agent_id)
+
+    monkeypatch.setattr(agents, "by_id", maybe_down)
+    await desk.console_disconnected(alice)  # does not raise: retried in the background
+    await asyncio.sleep(0.2)
+    outage["on"] = False
+    for _ in range(100):
+        if (await by_id(alice.id)).presence is Presence.AWAY:
+            break
+        await asyncio.sleep(0.05)
+    assert (await by_id(alice.id)).presence is Presence.AWAY  # not left "online" without a console
+
+
+async def test_a_console_reopened_before_the_database_is_back_keeps_the_agent_online(desk, agents, monkeypatch):
+    alice = await agents.create("alice", "secret-pw")
+    await desk.console_connected(alice)
+    monkeypatch.setattr(desk.presence, "RETRY_SECONDS", 0.05)
+    by_id = agents.by_id
+    outage = {"on": True}
+
+    async def maybe_down(agent_id):
+        if outage["on"]:
+            raise asyncpg.CannotConnectNowError("the database system is shutting down")
+        return await by_id(agent_id)
+
+    monkeypatch.setattr(agents, "by_id", maybe_down)
+    await desk.console_disconnected(alice)
+    outage["on"] = False
+    await desk.console_connected(alice)  # back before the retry looked
+    await asyncio.sleep(0.3)
+    assert (await by_id(alice.id)).presence is Presence.ONLINE
