@@ -53,9 +53,30 @@ def test_an_english_only_encoder_never_answers_across_languages(policy):
 
 @pytest.mark.parametrize(("question", "article_id"), PARAPHRASES)
 def test_paraphrases_find_their_article_and_are_answered(retriever, policy, question, article_id):
+    """Answered at once — or, when its confidence is under this knowledge base's precision floor (held-out
+    questions there were right less than 90% of the time), offered first among the did-you-mean buttons."""
     hits = retriever.search(question)
     assert hits[0].article.id == article_id
-    assert policy.decide(hits, hits[0].article.language).outcome is Outcome.ANSWER
+    decision = policy.decide(hits, hits[0].article.language)
+    if decision.outcome is not Outcome.ANSWER:
+        language = hits[0].article.language
+        assert decision.outcome is Outcome.CLARIFY and decision.choices()[0].article.id == article_id
+        assert decision.confidence < policy.calibrator.precision_at[language]  # only the floor held it back
+
+
+def test_most_paraphrases_are_still_answered_at_once(retriever, policy):
+    answered = [policy.decide(hits := retriever.search(q), hits[0].article.language).outcome is Outcome.ANSWER
+                for q, _ in PARAPHRASES]
+    assert sum(answered) >= len(PARAPHRASES) - 4, answered
+
+
+@pytest.mark.parametrize("question", ["Do you offer gift wrapping?", "发票能开美元的吗？",
+                                      "可以帮忙包装成礼物吗？", "points and refund", "积分和退款"])
+def test_shop_questions_it_does_not_cover_and_near_ties_are_not_answered_with_confidence(retriever, policy,
+                                                                                       question):
+    """Answered with the shipping-costs / invoice / contact / points articles before the precision floor."""
+    hits = retriever.search(question)
+    assert policy.decide(hits, hits[0].article.language).outcome is not Outcome.ANSWER
 
 
 @pytest.mark.parametrize("question", OUT_OF_SCOPE)
