@@ -32,7 +32,7 @@ def _as_httpx_error(exc: BaseException, request: httpx.Request) -> httpx.Transpo
         return httpx.RemoteProtocolError(message, request=request)
     if isinstance(exc, aiohttp.ClientOSError):
         return httpx.ReadError(message, request=request)
-    if isinstance(exc, asyncio.TimeoutError):  # aiohttp's SocketTimeoutError (no answer in time) included
+    if isinstance(exc, TimeoutError):  # aiohttp's SocketTimeoutError (no answer in time) included
         return httpx.ReadTimeout(message, request=request)
     return httpx.ReadError(message, request=request)
 
@@ -72,7 +72,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 content = await response.read()
                 return httpx.Response(response.status, headers=list(response.raw_headers), content=content,
                                       request=request)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise _as_httpx_error(exc, request) from exc
 
     async def aclose(self) -> None:

@@ -35,7 +35,8 @@ async def test_a_long_conversation_stops_reaching_the_bot_and_offers_a_person_or
     person = await cap.intercept(await as_read(engine, conversation), "Talk to a person", REQUEST_HUMAN)
     assert person.handoff is not None and person.handoff.reason.value == "customer_request"
     assert len(rasa.sent) == asked
-    assert await cap.intercept(await as_read(engine, conversation), "are you there?", None) is None  # a person has it now
+    # a person has it now
+    assert await cap.intercept(await as_read(engine, conversation), "are you there?", None) is None
     texts = [m.text for m in await chat.history(conversation.id)]
     assert "one more question" in texts and "Talk to a person" in texts
 
