@@ -2,25 +2,16 @@
 script (SQLite and PostgreSQL); incremental roll-ups; bad filters and targets; the API's roles and errors."""
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from embeddings import HashingEncoder
 from faqbot.agents import AgentStore
 from faqbot.analytics import Filters, InvalidFilter, InvalidTarget, ReportBuilder, Rollup, TargetStore
 from faqbot.analytics.facts import percentile
-from faqbot.app import create_app
 from faqbot.conversations import ConversationStore, Sender
-from faqbot.db import make_engine, migrate, schema_drift
-from faqbot.launcher import free_port
-from faqbot.settings import Settings
+from faqbot.db import schema_drift
 from tests.analytics_day import (
     category_of,
     expected_agents,
@@ -30,34 +21,17 @@ from tests.analytics_day import (
     plan_day,
     write_day,
 )
-from tests.factories import fake_detector
+from tests.databases import migrated_engine
+from tests.unit.test_api import client, login  # noqa: F401  (the app fixture and login of the API tests)
 
-PG_SERVER = os.environ.get("FAQBOT_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 DAY = dt.date(2026, 11, 24)
 TARGET_S = 120.0
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def db(request, tmp_path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'analytics.db'}")
-        await migrate(engine)
+    async with migrated_engine(request.param, tmp_path, "analytics") as engine:
         yield engine
-        await engine.dispose()
-        return
-    name = f"faqbot_analytics_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(f"{PG_SERVER}/{name}")
-    await migrate(engine)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE "{name}"'))
-        await admin.dispose()
 
 
 async def _agents(engine) -> list[str]:
@@ -184,33 +158,19 @@ def test_nearest_rank_percentiles():
     assert percentile(list(range(1, 11)), 90) == 9
 
 
-@pytest.fixture
-def client(tmp_path: Path):
-    settings = Settings(data_dir=tmp_path, rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=2,
-                        bootstrap_agent="alice:secret-pw", action_token="action-secret")
-    app = create_app(settings, encoder=HashingEncoder(), frustration_detector=fake_detector())
-    with TestClient(app) as test_client:
-        yield test_client
-
-
-def _login(client, username, password) -> dict[str, str]:
-    token = client.post("/api/agent/login", json={"username": username, "password": password}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
 def test_the_api_is_for_supervisors_and_admins_and_names_bad_fields(client):
-    admin = _login(client, "alice", "secret-pw")
+    admin = login(client, "alice", "secret-pw")
     for username, roles in (("sam", ["supervisor"]), ("ann", ["agent"]), ("eve", ["editor"])):
         created = client.post("/api/agent/agents", headers=admin, json={
             "username": username, "password": "long-secret-pw", "roles": roles})
         assert created.status_code == 201, created.text
-    supervisor = _login(client, "sam", "long-secret-pw")
+    supervisor = login(client, "sam", "long-secret-pw")
     for who in (admin, supervisor):
         response = client.get("/api/analytics", headers=who, params={"start": "2026-11-01", "end": "2026-11-07"})
         assert response.status_code == 200, response.text
         assert [d["day"] for d in response.json()["daily"]][0] == "2026-11-01"
     for who in ("ann", "eve"):
-        denied = client.get("/api/analytics", headers=_login(client, who, "long-secret-pw"))
+        denied = client.get("/api/analytics", headers=login(client, who, "long-secret-pw"))
         assert denied.status_code == 403 and denied.json()["error"]["code"] == "access_denied"
     assert client.get("/api/analytics").status_code == 401
     for params, field in (({"start": "2026-11-08", "end": "2026-11-01"}, "end"),
@@ -231,5 +191,5 @@ def test_the_api_is_for_supervisors_and_admins_and_names_bad_fields(client):
     listed = client.get("/api/analytics/targets", headers=supervisor).json()["targets"]
     assert next(t for t in listed if t["metric"] == "automated_rate")["warning"] == 0.4
     assert client.delete("/api/analytics/targets/automated_rate", headers=supervisor).json()["target"] is None
-    assert client.put("/api/analytics/targets/automated_rate", headers=_login(client, "ann", "long-secret-pw"),
+    assert client.put("/api/analytics/targets/automated_rate", headers=login(client, "ann", "long-secret-pw"),
                       json={"target": 0.6, "warning": 0.4}).status_code == 403

@@ -1,48 +1,24 @@
 """The stores against both supported databases: SQLite (default) and PostgreSQL (FAQBOT_DATABASE_URL)."""
 
-import os
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from faqbot.agents import AgentStore, AuthenticationFailed
 from faqbot.conversations import ConversationNotFound, ConversationStore, Sender
 from faqbot.db import make_engine, migrate, schema_drift
 from handoff import HandoffReason, HandoffService, HandoffStatus, HandoffStore, InvalidHandoffTransition
 from knowledge_base.store import ArticleStore
+from tests.databases import migrated_engine
 from tests.factories import SMALL_KB
-
-PG_SERVER = os.environ.get("FAQBOT_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def db(request, tmp_path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'stores.db'}")
-        await migrate(engine)
+    async with migrated_engine(request.param, tmp_path, "stores") as engine:
         yield engine
-        await engine.dispose()
-        return
-    name = f"faqbot_test_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OSError as exc:
-        await admin.dispose()
-        pytest.skip(f"no PostgreSQL at {PG_SERVER}: {exc}")  # .ci/run fails the build on any skip
-    engine = make_engine(f"{PG_SERVER}/{name}")
-    await migrate(engine)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE "{name}"'))
-        await admin.dispose()
 
 
 async def test_migrations_build_exactly_the_models_schema_and_are_idempotent(db):
@@ -126,8 +102,6 @@ async def test_article_versions_conflicts_and_restore(db):
 
 async def test_sqlite_write_transactions_take_turns_without_deadlocking_a_nested_one(tmp_path):
     import asyncio
-
-    from sqlalchemy import text
 
     from faqbot.db import OneWriterAtATime
 
