@@ -27,7 +27,9 @@ edited, so `scripts/run.sh` on a fresh machine runs exactly this (the launcher s
    class for abstractness, for every event it read from the tracker store).
 7. **The SQL tracker store reads only the events' JSON and writes a turn's new events in one insert**,
    knowing how many events it loaded for the turn instead of counting them again (Rasa built an ORM
-   object per event both ways and counted the session's events before every save).
+   object per event both ways and counted the session's events before every save); both run as SQLAlchemy
+   Core statements built once per store, on a plain connection (Rasa built an ORM session and query, and
+   their cache keys, for every load and save).
 8. **The SQLite tracker store keeps its connections open and runs in WAL mode with `synchronous=NORMAL`**:
    Rasa's SQLAlchemy 1.4 opened and closed a connection (and checkpointed the log) for every load and
    save, and each commit waited for several fsyncs while blocking the server's event loop. Now a commit
@@ -268,11 +270,32 @@ def lean_sql_tracker_store() -> None:
     from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
     loaded: dict[tuple[int, str], int] = {}  # (store, sender) -> events of the latest session in the database
+    statements: dict[int, tuple[Any, Any, Any]] = {}  # store -> (latest session's events, all events, insert)
+
+    def prepared(store: SQLTrackerStore) -> tuple[Any, Any, Any]:
+        """Rasa's event queries (`_event_query`: ordered by id; the latest session = the events from the latest
+        `session_started` event's timestamp on, or all when there is none) as Core statements built once: the
+        ORM session and query Rasa builds for every load cost more than running them."""
+        found = statements.get(id(store))
+        if found is None:
+            import sqlalchemy as sa
+            from rasa.shared.core.events import SessionStarted
+
+            table = store.SQLEvent.__table__
+            start = sa.select(sa.func.max(table.c.timestamp).label("session_start")).where(
+                table.c.sender_id == sa.bindparam("sender_id"),
+                table.c.type_name == SessionStarted.type_name).scalar_subquery()
+            everything = sa.select(table.c.data).where(table.c.sender_id == sa.bindparam("sender_id"))
+            latest = everything.where(sa.or_(table.c.timestamp >= start, start.is_(None)))
+            found = statements[id(store)] = (latest.order_by(table.c.id), everything.order_by(table.c.id),
+                                             table.insert())
+        return found
 
     async def _retrieve(self: SQLTrackerStore, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
-        with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions) \
-                .with_entities(self.SQLEvent.data).all()
+        latest, everything, _ = prepared(self)
+        with self.engine.connect() as connection:
+            rows = connection.execute(everything if fetch_events_from_all_sessions else latest,
+                                      {"sender_id": sender_id}).all()
         if not fetch_events_from_all_sessions:
             loaded[(id(self), sender_id)] = len(rows)
         if not self.domain or not rows:
@@ -281,20 +304,20 @@ def lean_sql_tracker_store() -> None:
 
     async def save(self: SQLTrackerStore, tracker: Any) -> None:
         await self.stream_events(tracker)
-        with self.session_scope() as session:
-            stored = loaded.pop((id(self), tracker.sender_id), None)
-            if stored is None:  # not loaded in this turn: count, as Rasa does
+        stored = loaded.pop((id(self), tracker.sender_id), None)
+        if stored is None:  # not loaded in this turn: count, as Rasa does
+            with self.session_scope() as session:
                 stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
-            rows = []
-            for event in itertools.islice(tracker.events, stored, len(tracker.events)):
-                data = event.as_dict()
-                rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
-                             "timestamp": data.get("timestamp"), "action_name": data.get("name"),
-                             "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                             "data": json.dumps(data)})
-            if rows:
-                session.execute(self.SQLEvent.__table__.insert(), rows)
-            session.commit()
+        rows = []
+        for event in itertools.islice(tracker.events, stored, len(tracker.events)):
+            data = event.as_dict()
+            rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
+                         "timestamp": data.get("timestamp"), "action_name": data.get("name"),
+                         "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                         "data": json.dumps(data)})
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(prepared(self)[2], rows)
 
     SQLTrackerStore._retrieve = _retrieve
     SQLTrackerStore.save = save
