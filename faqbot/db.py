@@ -36,8 +36,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x66617162  # PostgreSQL advisory lock key ("faqb"): one process upgrades, the others wait
 START_LOCK = 0x66617163  # one process at a time imports the articles folder and creates the bootstrap account
 
-SQLITE_POOL_SIZE = 24
-SQLITE_POOL_OVERFLOW = 16
+SQLITE_POOL_SIZE = 16
+SQLITE_POOL_OVERFLOW = 24
 
 
 class OneWriterAtATime(AsyncEngine):
