@@ -4,13 +4,16 @@
     .venv/bin/python -m bench.fleet [--customers 16] [--seconds 30] [--layouts 1x1,1x2,2x1,2x2]
 
 For each layout (WORKERSxRASA) the whole product is started as `faqbot up --workers W --rasa-instances R`
-does (faqbot.launcher.running), on a PostgreSQL database of its own (dropped after) and a private Redis
+does (faqbot.launcher.running), on a PostgreSQL database of its own (dropped after) in a PostgreSQL cluster
+started for the run (Debian's binaries, tests.fleet_stack.PrivatePostgres: so its CPU time is only faqbot's;
+`FAQBOT_BENCH_PG=postgresql://…` uses that server instead, without PostgreSQL's CPU time) and a private Redis
 server started for the run (so its command counter counts only faqbot's commands). Then `--customers`
 customers talk in a closed loop (bench.load's scripted English and Chinese conversations, no think time)
 for `--seconds`, after a warm-up. Recorded per layout:
 
 - messages/s, latency percentiles, errors, and each layout's ratio to the 1x1 rate of the same run;
-- CPU milliseconds per message of the service processes, the Rasa instances, nginx, PostgreSQL and Redis;
+- CPU milliseconds per message of the service processes, the Rasa instances, nginx, PostgreSQL (the whole
+  private cluster: the postmaster, its live children and the backends it reaped) and Redis;
 - PostgreSQL transactions and rows read/written per message (pg_stat_database of the two databases: the
   service's and Rasa's trackers'), Redis commands per message (INFO stats of the private server);
 - the machine's load average (uptime) before and after, and its core count: on a shared machine the
@@ -37,11 +40,11 @@ import httpx
 
 from bench.common import save, summary_ms
 from bench.load import Site, Tally, customer_loop
-from bench.procstat import Watched, cpu_seconds
+from bench.procstat import Watched, cpu_seconds, process_tree
 from faqbot.launcher import ensure_model, free_port, running, wait_until
 from faqbot.settings import REPO_ROOT, Settings
 
-PG = os.environ.get("FAQBOT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+PG = os.environ.get("FAQBOT_BENCH_PG", "")  # empty: a private cluster (main() sets PG to it)
 # every customer comes from 127.0.0.1: the per-address limits are lifted (still counted, in Redis)
 LIMITS = {name: "1000000/minute" for name in ("rate_login_per_ip", "rate_conversations_per_ip",
                                                "rate_messages_per_ip", "rate_messages_per_conversation")}
@@ -74,16 +77,12 @@ async def pg_counters(databases: list[str]) -> dict[str, dict[str, int]]:
     return {d: found.get(d, dict.fromkeys(PG_COUNTERS, 0)) for d in databases}
 
 
-def pg_backend_pids(databases: list[str]) -> list[int]:
-    async def fetch() -> list[int]:
-        conn = await asyncpg.connect(f"{PG}/postgres")
-        try:
-            rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = ANY($1)", databases)
-        finally:
-            await conn.close()
-        return [r["pid"] for r in rows]
-
-    return asyncio.run(fetch())
+def cluster_cpu_seconds(postmaster: int) -> float:
+    """CPU time of a PostgreSQL cluster so far: the postmaster's own and that of the children it reaped (every
+    backend that ended: cutime, cstime), plus its live children's (backends, checkpointer, WAL writer …)."""
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    own = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime, stime, cutime, cstime
+    return own + cpu_seconds([pid for pid in process_tree(postmaster) if pid != postmaster])
 
 
 class PrivateRedis:
@@ -137,7 +136,8 @@ async def drive(base: str, customers: int, seconds: float, seed: int) -> Tally:
     return tally
 
 
-def run_layout(workers: int, rasa: int, args: argparse.Namespace, model: Path) -> dict[str, Any]:
+def run_layout(workers: int, rasa: int, args: argparse.Namespace, model: Path,
+               postmaster: int | None) -> dict[str, Any]:
     database = f"faqbot_bench_{secrets.token_hex(4)}"
     asyncio.run(pg_admin(f'CREATE DATABASE "{database}"'))
     databases = [database, f"{database}_rasa"]
@@ -151,7 +151,7 @@ def run_layout(workers: int, rasa: int, args: argparse.Namespace, model: Path) -
                     redis_url=redis_server.url, log_level="WARNING", **LIMITS)
                 with running(settings, free_port(), model, log_dir=Path(data) / "logs", workers=workers,
                              rasa_instances=rasa) as stack:
-                    return measure(stack, workers, rasa, databases, redis_server, args)
+                    return measure(stack, workers, rasa, databases, redis_server, args, postmaster)
             finally:
                 redis_server.stop()
     finally:
@@ -159,7 +159,7 @@ def run_layout(workers: int, rasa: int, args: argparse.Namespace, model: Path) -
 
 
 def measure(stack, workers: int, rasa: int, databases: list[str], redis_server: PrivateRedis,
-            args: argparse.Namespace) -> dict[str, Any]:
+            args: argparse.Namespace, postmaster: int | None) -> dict[str, Any]:
     asyncio.run(drive(stack.web_url, min(4, args.customers), args.warmup, args.seed + 99))  # warm every part
     roles: dict[str, list[Watched]] = {
         "service": [Watched(n, p.pid) for n, p in stack.processes.items() if n.startswith("web")],
@@ -169,9 +169,8 @@ def measure(stack, workers: int, rasa: int, databases: list[str], redis_server: 
     }
     for watched in (w for ws in roles.values() for w in ws):
         watched.refresh()
-    postgres_pids = pg_backend_pids(databases)
     cpu_before = {role: sum(w.cpu() for w in ws) for role, ws in roles.items()}
-    pg_cpu_before = {pid: cpu_seconds([pid]) for pid in postgres_pids}
+    pg_cpu_before = cluster_cpu_seconds(postmaster) if postmaster else 0.0
     pg_before = asyncio.run(pg_counters(databases))
     redis_before = redis_server.commands()
     redis_commands_before = redis_server.command_counts()
@@ -186,10 +185,8 @@ def measure(stack, workers: int, rasa: int, databases: list[str], redis_server: 
     messages = max(tally.messages, 1)
     cpu = {role: round((sum(w.cpu() for w in ws) - cpu_before[role]) * 1000 / messages, 2)
            for role, ws in roles.items() if ws}
-    # PostgreSQL's backends for the two databases that lived through the run (pooled connections: all of them)
-    alive = [pid for pid in postgres_pids if Path(f"/proc/{pid}").exists()]
-    cpu["postgres_backends"] = round((cpu_seconds(alive) - sum(pg_cpu_before.get(p, 0.0) for p in alive))
-                                     * 1000 / messages, 2)
+    if postmaster:  # the whole private cluster (only faqbot uses it)
+        cpu["postgres"] = round((cluster_cpu_seconds(postmaster) - pg_cpu_before) * 1000 / messages, 2)
     metrics = httpx.get(f"{stack.web_url}/metrics", timeout=10).text
     duration = max(tally.last_done - (tally.first_sent or tally.last_done), 1e-9)
     return {
@@ -220,19 +217,32 @@ def main() -> None:
     parser.add_argument("--label", default="", help="saved as fleet_<label>.json")
     args = parser.parse_args()
     model = ensure_model(REPO_ROOT / "var" / "models")
+    global PG
+    cluster = None
+    if not PG:
+        from tests.fleet_stack import PrivatePostgres
+
+        cluster = PrivatePostgres()
+        cluster.start()
+        PG = cluster.url
     layouts = []
-    for spec in args.layouts.split(","):
-        workers, rasa = (int(x) for x in spec.split("x"))
-        print(f"layout {spec}: starting…", flush=True)
-        result = run_layout(workers, rasa, args, model)
-        print({k: result[k] for k in ("layout", "messages_per_second", "errors", "cpu_ms_per_message",
-                                      "load_average_before")}, flush=True)
-        layouts.append(result)
+    try:
+        for spec in args.layouts.split(","):
+            workers, rasa = (int(x) for x in spec.split("x"))
+            print(f"layout {spec}: starting…", flush=True)
+            result = run_layout(workers, rasa, args, model, cluster.postmaster_pid() if cluster else None)
+            print({k: result[k] for k in ("layout", "messages_per_second", "errors", "cpu_ms_per_message",
+                                          "load_average_before")}, flush=True)
+            layouts.append(result)
+    finally:
+        if cluster is not None:
+            cluster.cleanup()
     base = next((r for r in layouts if r["layout"] == "1x1"), layouts[0])
     for result in layouts:
         result["ratio_to_1x1"] = round(result["messages_per_second"] / max(base["messages_per_second"], 1e-9), 2)
     save(f"fleet_{args.label}" if args.label else "fleet", {
         "cores": os.cpu_count(), "settings": vars(args), "layouts": layouts,
+        "postgres": "a private cluster started for the run" if cluster else PG,
         "git_commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                                      text=True).stdout.strip(),
     })

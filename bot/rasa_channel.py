@@ -9,7 +9,9 @@ web service never has to read the tracker back. Compared with Rasa's REST channe
 * the `language` and `frustration` the web service sent become entities, so Rasa's own slot extraction
   fills those slots before the policies predict (no custom action per turn for that);
 * a bot message keeps its text, buttons and custom payload together, and a failure is an HTTP error,
-  not an empty answer.
+  not an empty answer; the tracker store out of reach (its database stopped or restarting) is a 503
+  `{"error": "tracker_store_unavailable"}`, so the web service can tell the customer to send it again
+  rather than take the turn as the bot failing.
 
 Loaded by the Rasa server (credentials.yml), so it runs in the Rasa environment (Python 3.10).
 """
@@ -32,6 +34,25 @@ from bot.channels import authorization_problem
 from bot.turn import META_BUTTON, NluResult, metadata_entities
 
 log = logging.getLogger(__name__)
+
+
+TRACKER_STORE_UNAVAILABLE = "tracker_store_unavailable"
+
+
+def tracker_store_unreachable(exc: BaseException) -> bool:
+    """The tracker store's database cannot be reached (SQLAlchemy 1.4 in Rasa: an OperationalError or
+    InterfaceError from the driver, or a connection it invalidated); a save that failed so never happened."""
+    from sqlalchemy import exc as sa_exc
+
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (sa_exc.OperationalError, sa_exc.InterfaceError)) or \
+                (isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 class WholeMessages(CollectingOutputChannel):
@@ -104,8 +125,15 @@ class FaqbotInput(InputChannel):
             nlu = NluResult.from_parse_data(parse_data)
             parse_data["entities"] = [*parse_data.get("entities", []), *metadata_entities(metadata)]
             output = WholeMessages()
-            await on_new_message(UserMessage(text, output, sender, parse_data=parse_data,
-                                             input_channel=self.name(), metadata=metadata))
+            try:
+                await on_new_message(UserMessage(text, output, sender, parse_data=parse_data,
+                                                 input_channel=self.name(), metadata=metadata))
+            except Exception as exc:
+                if not tracker_store_unreachable(exc):
+                    raise
+                log.warning("the tracker store is unreachable (%s: %s); the turn was not saved",
+                            exc.__class__.__name__, str(exc).splitlines()[0][:200] if str(exc) else "")
+                return response.json({"error": TRACKER_STORE_UNAVAILABLE}, status=503)
             return response.json({"messages": output.messages, "nlu": nlu.to_json()})
 
         return webhook

@@ -339,7 +339,9 @@ def tune_sqlite() -> None:
             # WAL, closing the last connection also checkpoints the log. Keep a few connections open instead.
             return {"poolclass": QueuePool, "pool_size": 4, "max_overflow": 4,
                     "connect_args": {"check_same_thread": False}}
-        return engine_kwargs(url)
+        # a server restarted since a pooled connection was opened: test it before use, reconnect if gone
+        # (without, the first turn after a PostgreSQL restart fails on the dead connection)
+        return {**engine_kwargs(url), "pool_pre_ping": True}
 
     tracker_store.create_engine_kwargs = create_engine_kwargs
 
@@ -407,6 +409,48 @@ def sequential_graph_runs() -> None:
     DaskGraphRunner.run = run
 
 
+def tracker_engine_settings_after_login_db() -> None:
+    """With `login_db` (PostgreSQL: the trackers' database created at start), Rasa replaces its engine with a
+    bare `create_engine(url)`: without `create_engine_kwargs` (its pool size, and the pre-ping that replaces a
+    connection the server dropped — without it the first turns after a PostgreSQL restart fail). Make that
+    engine again with them."""
+    import rasa.core.tracker_store as tracker_store
+    import sqlalchemy as sa
+
+    create = tracker_store.SQLTrackerStore._create_database_and_update_engine
+
+    def _create_database_and_update_engine(self: Any, db: str, engine_url: Any) -> None:
+        create(self, db, engine_url)
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, **tracker_store.create_engine_kwargs(url))
+
+    tracker_store.SQLTrackerStore._create_database_and_update_engine = _create_database_and_update_engine
+
+
+def strict_tracker_store() -> None:
+    """Rasa wraps the tracker store in a `FailSafeTrackerStore`: when its database cannot be read, the turn runs
+    on a new, empty tracker (the conversation's context silently gone), and when it cannot be written, the turn
+    is kept in this instance's memory only (lost to the store and to every other instance). Let the error
+    through instead: faqbot's channel answers 503 `tracker_store_unavailable` (bot/rasa_channel.py), the web
+    service tells the customer to send it again, and the retry runs on the whole tracker once the database is
+    back (docs/deployment.md, "PostgreSQL restarted")."""
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    async def retrieve(self: FailSafeTrackerStore, sender_id: str) -> Any:
+        return await self._tracker_store.retrieve(sender_id)
+
+    async def retrieve_full_tracker(self: FailSafeTrackerStore, sender_id: str) -> Any:
+        return await self._tracker_store.retrieve_full_tracker(sender_id)
+
+    async def save(self: FailSafeTrackerStore, tracker: Any) -> None:
+        await self._tracker_store.save(tracker)
+
+    FailSafeTrackerStore.retrieve = retrieve
+    FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker
+    FailSafeTrackerStore.save = save
+
+
 def empty_means_unset() -> None:
     """`bot/endpoints.yml` takes every store setting from the environment, and Rasa requires each `${…}` to be
     set; an empty one (no password, no login database on SQLite) is passed to the stores as None."""
@@ -434,6 +478,8 @@ def apply(session_turns: int | None = None) -> None:
     gate_intents_in_text()
     lean_sql_tracker_store()
     tune_sqlite()
+    tracker_engine_settings_after_login_db()
+    strict_tracker_store()
     sequential_graph_runs()
     empty_means_unset()
 

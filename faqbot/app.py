@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -34,6 +35,7 @@ from faqbot.api.rate_limits import PerAddressLimits
 from faqbot.conversations import EventHub
 from faqbot.conversations.hub import KB_TOPIC
 from faqbot.customer_data import CustomerData
+from faqbot.db_outage import is_database_unavailable
 from faqbot.fleet import Leadership
 from faqbot.metrics import Metrics
 from faqbot.security.body_limit import BodyLimit
@@ -56,7 +58,7 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
         services = await build_services(settings, encoder, frustration_detector)
         app.state.services = services
         await services.desk.recover_after_restart()
-        watcher = asyncio.create_task(services.core.knowledge.watch(settings.kb_poll_seconds))
+        watcher = asyncio.create_task(_watch_kb_forever(services.core.knowledge, settings.kb_poll_seconds))
         follower = asyncio.create_task(_follow_kb_changes(services.hub, services.core.knowledge))
         sweeper = asyncio.create_task(_sweep_forever(services.desk, services.leader, settings.sweep_seconds))
         retention = asyncio.create_task(_retention_forever(services.customer_data, services.leader,
@@ -108,6 +110,22 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
 
 
 RETENTION_SWEEP_SECONDS = 3600.0
+OUTAGE_LOG_SECONDS = 30.0
+_outage_logged: dict[str, float] = {}
+
+
+def _failed(what: str, exc: Exception) -> None:
+    """A background job's failure. The database out of reach is the server's state, not a bug: one warning line
+    per job every OUTAGE_LOG_SECONDS (the job keeps its schedule and succeeds again once it is back); anything
+    else is logged with its stack trace."""
+    log = logging.getLogger(__name__)
+    if not is_database_unavailable(exc):
+        log.error("%s failed", what, exc_info=exc)
+        return
+    now = time.monotonic()
+    if now - _outage_logged.get(what, -OUTAGE_LOG_SECONDS) >= OUTAGE_LOG_SECONDS:
+        _outage_logged[what] = now
+        log.warning("%s skipped: the database is unavailable (%s)", what, exc.__class__.__name__)
 METRICS_SAMPLE_SECONDS = 5.0
 
 
@@ -119,8 +137,8 @@ async def _sample_metrics_forever(services: Services, interval_seconds: float) -
         try:
             metrics.index(knowledge.article_count, knowledge.phrasing_count, knowledge.last_reload_seconds)
             await metrics.sample_desk(services.core.engine)
-        except Exception:
-            logging.getLogger(__name__).warning("sampling the desk's metrics failed", exc_info=True)
+        except Exception as exc:
+            _failed("sampling the desk's metrics", exc)
         await asyncio.sleep(interval_seconds)
 
 
@@ -130,8 +148,8 @@ async def _retention_forever(customer_data: CustomerData, leader: Leadership, in
         try:
             if await leader.lead():
                 await customer_data.apply_retention()
-        except Exception:
-            logging.getLogger(__name__).exception("retention sweep failed")
+        except Exception as exc:
+            _failed("the retention sweep", exc)
         await asyncio.sleep(interval_seconds)
 
 
@@ -141,9 +159,21 @@ async def _analytics_forever(rollup: Rollup, interval_seconds: float) -> None:
     while True:
         try:
             await rollup.refresh()
-        except Exception:
-            logging.getLogger(__name__).exception("analytics roll-up refresh failed")
+        except Exception as exc:
+            _failed("the analytics roll-up refresh", exc)
         await asyncio.sleep(interval_seconds)
+
+
+async def _watch_kb_forever(knowledge: KnowledgeBase, interval_seconds: float) -> None:
+    """Poll for changes made outside the service (KnowledgeBase.watch's loop, with a database outage logged
+    once in a while rather than a stack trace per poll)."""
+    while True:
+        await asyncio.sleep(interval_seconds)
+        try:
+            if await knowledge.reload_if_changed():
+                logging.getLogger(__name__).info("knowledge base changed outside this process: reloaded")
+        except Exception as exc:
+            _failed("checking the knowledge base for changes", exc)
 
 
 async def _follow_kb_changes(hub: EventHub, knowledge: KnowledgeBase) -> None:
@@ -167,5 +197,5 @@ async def _sweep_forever(desk: HandoffDesk, leader: Leadership, interval_seconds
         try:
             if await leader.lead():
                 await desk.sweep()
-        except Exception:  # keep sweeping; one bad tick must not stop grace periods for good
-            logging.getLogger(__name__).exception("handoff sweep failed")
+        except Exception as exc:  # keep sweeping; one bad tick must not stop grace periods for good
+            _failed("the handoff sweep", exc)

@@ -26,9 +26,9 @@ from faqbot.conversations import Conversation, ConversationStore, Message, Sende
 from faqbot.conversations.buttons import PressedButton, bind_button, latest_with_buttons
 from faqbot.conversations.history import conversation_so_far, rated_answer
 from faqbot.conversations.rating import parse_rating
-from faqbot.errors import AccessDenied, InvalidMessage
+from faqbot.errors import AccessDenied, DatabaseUnavailable, InvalidMessage
 from faqbot.messenger import Messenger
-from faqbot.rasa_gateway import BotReply, BotTurn, RasaGateway, RasaUnavailable
+from faqbot.rasa_gateway import TURN_ID_KEY, BotReply, BotTurn, RasaGateway, RasaStoreUnavailable, RasaUnavailable
 from faqbot.texts import service_text
 from faqbot.turn_locks import LocalTurnLocks, TurnLocks
 from frustration import Assessment, FrustrationDetector
@@ -129,7 +129,12 @@ class ChatService:
             conversation, recent = await self._conversations.turn_context(conversation_id, RECENT_MESSAGES)
             if client_id and (sent := await self._already_sent(conversation_id, client_id, recent)):
                 after = await self._conversations.messages(conversation_id, after=sent.seq)
-                return TurnResult([sent, *after], await self._handoffs.open_for(conversation_id))
+                handoff = await self._handoffs.open_for(conversation_id)
+                if after or handoff is not None:
+                    return TurnResult([sent, *after], handoff)
+                # stored but never answered: its turn failed on the way (the database or Rasa's tracker store
+                # went away, faqbot.db_outage): the retry finishes it, the message stays stored once
+                return await self._finish_unanswered(conversation, recent, sent, payload, reply_to)
             handoff = await self._handoffs.open_for(conversation_id)
             said = await self._read(conversation, recent, text, payload, reply_to)
             if said.button is not None and (not said.button.current or handoff is not None) \
@@ -152,6 +157,15 @@ class ChatService:
                 return TurnResult([customer], handoff)
             script = said.script or conversation.script
             return await self._bot_turn(conversation, recent, customer, said, script)
+
+    async def _finish_unanswered(self, conversation: Conversation, recent: list[Message], sent: Message,
+                                 payload: str | None, reply_to: int | None) -> TurnResult:
+        earlier = [m for m in recent if m.seq < sent.seq]
+        said = await self._read(conversation, earlier, sent.text, payload, reply_to)
+        log.info("finishing the turn of a stored message that was never answered",
+                 extra={"conversation_id": conversation.id})
+        return await self._bot_turn(conversation, earlier, sent, said, said.script or conversation.script,
+                                    maybe_in_rasa=True)
 
     async def _already_sent(self, conversation_id: str, client_id: str, recent: list[Message]) -> Message | None:
         """The stored customer message with this client id (a retry comes seconds later: among the recent
@@ -206,7 +220,10 @@ class ChatService:
         text = "" if said.button else customer.text  # a pressed button's title says nothing
         return await anyio.to_thread.run_sync(self._frustration.assess, text, conversation_so_far(earlier, customer))
 
-    async def _ask_bot(self, conversation: Conversation, said: Said, metadata: dict[str, Any]) -> BotTurn:
+    async def _ask_bot(self, conversation: Conversation, said: Said, metadata: dict[str, Any],
+                       maybe_in_rasa: bool = False) -> BotTurn:
+        if maybe_in_rasa and (saved := await self._rasa.processed_turn(conversation.id, metadata[TURN_ID_KEY])):
+            return saved  # Rasa saved the turn before the failure: its replies, without running it twice
         if conversation.needs_bot_resume:
             await self._desk.resume_bot(conversation.id, strict=True)
         turn = await self._rasa.send(conversation.id, said.for_bot, metadata, button=said.button is not None)
@@ -221,13 +238,17 @@ class ChatService:
         return turn
 
     async def _bot_turn(self, conversation: Conversation, recent: list[Message], customer: Message, said: Said,
-                        script: str | None) -> TurnResult:
+                        script: str | None, maybe_in_rasa: bool = False) -> TurnResult:
         conversation_id = conversation.id
         assessment = await self._assess(recent, customer, said)
         customer_notes: dict[str, Any] = {"frustration": assessment.to_json()}
-        metadata = {"language": said.language, "frustration": assessment.to_json()}
+        # the turn's id in Rasa's tracker names the stored message: a retry can find a turn Rasa saved
+        metadata = {"language": said.language, "frustration": assessment.to_json(),
+                    TURN_ID_KEY: f"seq-{customer.seq}"}
         try:
-            turn = await self._ask_bot(conversation, said, metadata)
+            turn = await self._ask_bot(conversation, said, metadata, maybe_in_rasa)
+        except RasaStoreUnavailable as exc:  # its database is down: not the bot failing, nothing to hand off
+            raise DatabaseUnavailable() from exc
         except RasaUnavailable as exc:
             log.error("Rasa unavailable: %s", exc, extra={"conversation_id": conversation_id})
             await self._conversations.annotate(conversation_id, customer.seq, customer_notes)

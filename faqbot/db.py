@@ -34,6 +34,7 @@ ALL_METADATA: tuple[MetaData, ...] = (kb_tables.metadata, handoff_tables.metadat
                                       audit_tables.metadata, analytics_tables.metadata)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x66617162  # PostgreSQL advisory lock key ("faqb"): one process upgrades, the others wait
+CONNECT_TIMEOUT_SECONDS = 5.0
 START_LOCK = 0x66617163  # one process at a time imports the articles folder and creates the bootstrap account
 
 SQLITE_POOL_SIZE = 16
@@ -91,7 +92,10 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    # pre-ping: a pooled connection the server dropped (a restart) is replaced before use, not failed on;
+    # a connect that cannot finish fails within CONNECT_TIMEOUT_SECONDS (503, faqbot.db_outage), never hangs
+    connect_args = {"timeout": CONNECT_TIMEOUT_SECONDS} if parsed.get_driver_name() == "asyncpg" else {}
+    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

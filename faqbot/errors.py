@@ -37,3 +37,16 @@ class StaleButton(ServiceError):
 
     status_code = 409
     code = "stale_button"
+
+
+class DatabaseUnavailable(ServiceError):
+    """The database cannot be reached (stopped, restarting): nothing that needs it was done; try again soon."""
+
+    status_code = 503
+    code = "database_unavailable"
+
+    def __init__(self, message: str = "the service cannot reach its database right now; nothing you sent was "
+                                      "lost or stored twice: try again in a few seconds",
+                 retry_after_seconds: int = 5) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after_seconds)}

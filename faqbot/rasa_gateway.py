@@ -26,6 +26,14 @@ class RasaUnavailable(Exception):
     """Rasa did not answer (down, timed out, or answered with an error)."""
 
 
+class RasaStoreUnavailable(RasaUnavailable):
+    """Rasa answered that its tracker store cannot be reached (its database is down): the turn was not saved
+    there, and can be sent again once the database is back (bot/rasa_channel.py)."""
+
+
+TRACKER_STORE_UNAVAILABLE = "tracker_store_unavailable"  # bot/rasa_channel.py's 503 body
+
+
 @dataclass(frozen=True)
 class BotReply:
     text: str
@@ -205,6 +213,8 @@ class RasaGateway:
                       f"http_{response.status_code}" if response.status_code >= 400 else None)
         instance.down_until, instance.failures = 0.0, 0
         if response.status_code >= 400:
+            if response.status_code == 503 and _error_of(response) == TRACKER_STORE_UNAVAILABLE:
+                raise RasaStoreUnavailable(f"Rasa's tracker store is unreachable ({method} {path})")
             raise RasaUnavailable(f"Rasa answered {method} {path} with HTTP {response.status_code}")
         try:
             return response.json()
@@ -243,7 +253,7 @@ class RasaGateway:
                    button: bool = False) -> BotTurn:
         """One customer message. `button`: the text is the payload of a button the bot sent (and the web
         service checked it did); otherwise it is read as typed text, whatever it looks like."""
-        turn_id = uuid.uuid4().hex
+        turn_id = str((metadata or {}).get(TURN_ID_KEY) or uuid.uuid4().hex)  # the caller's, when it names one
         metadata = {**(metadata or {}), META_BUTTON: button, TURN_ID_KEY: turn_id}
         body = {"sender": conversation_id, "text": text, "metadata": metadata}
         tried: tuple[RasaInstance, ...] = ()
@@ -272,6 +282,10 @@ class RasaGateway:
             except httpx.HTTPError as exc:  # read timeout: it may still be processed; never sent twice
                 raise RasaUnavailable(f"Rasa did not answer a turn: {exc.__class__.__name__}") from exc
         raise RasaUnavailable("no Rasa instance answered the turn")
+
+    async def processed_turn(self, conversation_id: str, turn_id: str) -> BotTurn | None:
+        """The turn `turn_id` as Rasa saved it (None: never saved), read through any instance."""
+        return await self._processed_turn(conversation_id, turn_id, ())
 
     @staticmethod
     def _turn(raw: Any) -> BotTurn:
@@ -337,11 +351,20 @@ class RasaGateway:
         return any((await self.instance_status()).values())
 
 
+def _error_of(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error", "")) if isinstance(body, dict) else ""
+
+
 def turn_from_tracker(events: list[dict[str, Any]], turn_id: str) -> BotTurn | None:
     """The bot's answer to the user event carrying `turn_id`, rebuilt from the tracker's events (what the
     channel would have returned), or None when no such user event was saved."""
-    start = next((i for i, e in enumerate(events) if e.get("event") == "user"
-                  and (e.get("metadata") or {}).get(TURN_ID_KEY) == turn_id), None)
+    # the latest such event: a turn re-sent with the same id (after resuming a paused bot) answered there
+    start = next((i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "user"
+                  and (events[i].get("metadata") or {}).get(TURN_ID_KEY) == turn_id), None)
     if start is None:
         return None
     parse = events[start].get("parse_data") or {}

@@ -3,9 +3,15 @@ process `b` runs Rasa, whose action calls go to `b`; every process has its own d
 
 from __future__ import annotations
 
+import glob
+import os
+import pwd
 import secrets
+import shutil
+import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,6 +59,66 @@ class PrivateRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of our own (initdb, pg_ctl: Debian's binaries) on a free port, trust auth, in a
+    temporary folder: stopped, killed and started again by a test, while the machine's shared server on 5432
+    is never touched. As root (containers, CI) the cluster runs as the `postgres` account (PostgreSQL refuses
+    root), in a folder it owns."""
+
+    def __init__(self) -> None:
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        if not found:
+            raise RuntimeError("PostgreSQL's server binaries are missing (apt-get install postgresql)")
+        self.bin = os.path.dirname(found[-1])
+        self.port = free_port()
+        self.root = tempfile.mkdtemp(prefix="faqbot-pg-")
+        self.data = os.path.join(self.root, "data")
+        self.log = os.path.join(self.root, "postgres.log")
+        self._user = "postgres" if os.geteuid() == 0 else None
+        if self._user:
+            account = pwd.getpwnam(self._user)
+            os.chown(self.root, account.pw_uid, account.pw_gid)
+        self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+
+    @property
+    def url(self) -> str:
+        """The server, for a database name to be appended: postgresql://postgres@127.0.0.1:<port>"""
+        return f"postgresql://postgres@127.0.0.1:{self.port}"
+
+    def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run([os.path.join(self.bin, tool), *args], user=self._user, cwd=self.root,
+                              check=check, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start (again); after a kill -9 the old server's processes may take a moment to go: retried."""
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root}"
+        deadline = time.monotonic() + timeout
+        while True:
+            done = self._run("pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "30", "-o", options, "start",
+                             check=False)
+            if done.returncode == 0:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL did not start: {done.stdout.decode()[-500:]}")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """A fast shutdown: sessions are ended, running transactions rolled back, the server stops."""
+        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "-t", "60", "stop")
+
+    def postmaster_pid(self) -> int:
+        with open(os.path.join(self.data, "postmaster.pid")) as pid_file:
+            return int(pid_file.readline())
+
+    def kill(self) -> None:
+        """kill -9 of the postmaster (its backends notice and exit; the next start recovers from the WAL)."""
+        os.kill(self.postmaster_pid(), signal.SIGKILL)
+
+    def cleanup(self) -> None:
+        self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop", check=False)
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @contextmanager

@@ -40,7 +40,8 @@ from faqbot.api.responses import (
 from faqbot.api.streams import accepted_replay_start, stream_conversation
 from faqbot.conversations import Sender
 from faqbot.conversations.hub import AGENTS_TOPIC, account_topic
-from faqbot.errors import AccessDenied, ServiceError
+from faqbot.db_outage import is_database_unavailable
+from faqbot.errors import ServiceError
 from handoff import HandoffNotFound
 
 router = APIRouter(prefix="/api/agent", tags=["agent"])
@@ -307,6 +308,10 @@ async def _session_watched(websocket: WebSocket, agent: Agent, token: str) -> As
                     code, reason = 4403, "this account no longer watches conversations"
             except AuthenticationFailed:
                 code, reason = 4401, "the session has ended; log in again"
+            except Exception as exc:  # the database out of reach: the console stays open, checked again later
+                if not is_database_unavailable(exc):
+                    raise
+                continue
             if code:
                 ended_by_us = True
                 with contextlib.suppress(Exception):

@@ -51,7 +51,8 @@ _DESCRIPTIONS = {
     413: "Too large: the request body (FAQBOT_MAX_BODY_BYTES) or a text over its limit",
     422: "Invalid request: `details` names every field and its problem",
     429: "Too many requests: wait `Retry-After` seconds",
-    503: "Not available right now",
+    503: "Not available right now (e.g. `database_unavailable`: the database cannot be reached; nothing was "
+         "done that needs it): wait `Retry-After` seconds and send the same request again",
 }
 
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again", "required": True,
@@ -67,9 +68,10 @@ CUSTOMER = (401, 403, 404)  # the customer's conversation: ended / wrong token /
 def errors(*statuses: int | tuple[int, ...]) -> dict[int | str, dict[str, Any]]:
     """`responses=` for these error statuses, each with the service's one error body.
 
-    Pass statuses or the tuples above: `responses=errors(STAFF_ROLE, 404, 409)`.
+    Pass statuses or the tuples above: `responses=errors(STAFF_ROLE, 404, 409)`. 503 `database_unavailable`
+    is added to every route: any of them may meet the database down (faqbot.db_outage).
     """
-    flat: set[int] = set()
+    flat: set[int] = {503}
     for status in statuses:
         flat.update(status if isinstance(status, tuple) else (status,))
     responses: dict[int | str, dict[str, Any]] = {}
@@ -77,7 +79,7 @@ def errors(*statuses: int | tuple[int, ...]) -> dict[int | str, dict[str, Any]]:
         if status not in _DESCRIPTIONS:
             raise ValueError(f"no error description for status {status}")
         response: dict[str, Any] = {"model": ErrorResponse, "description": _DESCRIPTIONS[status]}
-        if status == 429:
+        if status in (429, 503):
             response["headers"] = RETRY_AFTER
         responses[status] = response
     return responses

@@ -3,10 +3,12 @@ restart means, and giving back the conversations of agents who stayed away too l
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 
 from faqbot.agents import Agent, Presence
+from faqbot.db_outage import is_database_unavailable
 from handoff.desk.assignment import Assignment
 from handoff.desk.common import DeskContext
 from handoff.desk.state import PresenceState
@@ -15,10 +17,13 @@ log = logging.getLogger(__name__)
 
 
 class PresenceDesk:
+    RETRY_SECONDS = 2.0  # a console closed during a database outage: how often to try marking the agent away
+
     def __init__(self, ctx: DeskContext, state: PresenceState, assignment: Assignment) -> None:
         self._ctx = ctx
         self._state = state
         self._assignment = assignment
+        self._retries: set[asyncio.Task] = set()
 
     @property
     def state(self) -> PresenceState:
@@ -38,7 +43,30 @@ class PresenceDesk:
         """The agent's last console closed (everywhere): away; their conversations wait for the grace period."""
         if not await self._state.disconnected(agent.id):
             return
-        await self._went_away(agent.id)
+        try:
+            await self._went_away(agent.id)
+        except Exception as exc:
+            if not is_database_unavailable(exc):
+                raise
+            # closed while the database was out of reach: away once it is back (unless a console opened again
+            # meanwhile), so the agent is not left "online" without a console, given new conversations
+            log.warning("agent %s's console closed while the database was unavailable; marking them away when "
+                        "it is back", agent.id)
+            retry = asyncio.create_task(self._away_when_back(agent.id))
+            self._retries.add(retry)
+            retry.add_done_callback(self._retries.discard)
+
+    async def _away_when_back(self, agent_id: str) -> None:
+        while True:
+            await asyncio.sleep(self.RETRY_SECONDS)
+            try:
+                if not await self._state.is_connected(agent_id):
+                    await self._went_away(agent_id)
+                return
+            except Exception as exc:
+                if not is_database_unavailable(exc):
+                    log.exception("marking agent %s away after their console closed failed", agent_id)
+                    return
 
     async def _went_away(self, agent_id: str) -> None:
         current = await self._ctx.agents.by_id(agent_id)

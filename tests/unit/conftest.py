@@ -7,13 +7,15 @@ from faqbot.agents import AgentStore
 from faqbot.chat import ChatService
 from faqbot.conversations import ConversationStore, EventHub
 from faqbot.messenger import Messenger
-from faqbot.rasa_gateway import BotReply, BotTurn, RasaUnavailable
+from faqbot.rasa_gateway import TURN_ID_KEY, BotReply, BotTurn, RasaStoreUnavailable, RasaUnavailable
 from handoff.desk import DeskPolicy, HandoffDesk
 from tests.factories import fake_detector
 
 
 class ScriptedRasa:
-    """Answers from a script; `down` makes every call fail like a dead server."""
+    """Answers from a script; `down` makes every call fail like a dead server, `store_down` like a server whose
+    tracker store's database is out of reach (nothing saved). Turns are kept by their id, as Rasa's tracker
+    keeps them (`processed_turn`)."""
 
     def __init__(self, handoffs):
         self.handoffs = handoffs
@@ -24,6 +26,8 @@ class ScriptedRasa:
         self.metadata: list[dict] = []
         self.resumed: list[str] = []
         self.said: list[str] = []
+        self.store_down = False
+        self.saved: dict[str, BotTurn] = {}
 
     def _check(self):
         if self.down:
@@ -31,6 +35,18 @@ class ScriptedRasa:
 
     async def send(self, conversation_id, text, metadata=None, *, button=False):
         self._check()
+        if self.store_down:
+            raise RasaStoreUnavailable("Rasa's tracker store is unreachable")
+        turn = await self._send(conversation_id, text, metadata, button=button)
+        if (metadata or {}).get(TURN_ID_KEY):
+            self.saved[metadata[TURN_ID_KEY]] = turn
+        return turn
+
+    async def processed_turn(self, conversation_id, turn_id):
+        self._check()
+        return self.saved.get(turn_id)
+
+    async def _send(self, conversation_id, text, metadata=None, *, button=False):
         nlu = NluResult("ask_question", 0.93, ())
         if conversation_id in self.paused:
             return BotTurn([], nlu)

@@ -52,6 +52,9 @@ function Chat({ setLocale }: { setLocale: (l: Locale) => void }) {
   const [outbox, setOutbox] = useState<Outgoing[]>(storage.outbox);
   const [status, setStatus] = useState<Status>({ mode: "bot", handoff: null });
   const [online, setOnline] = useState(true);
+  // the service refused a message for a reason that passes (503: its database is restarting): the text stays
+  // in the outbox, marked "not delivered" with a retry button; the outbox also retries every few seconds
+  const [undelivered, setUndelivered] = useState(false);
   const [error, setError] = useState("");
   const [text, setText] = useState("");
   const [typing, setTyping] = useState<string | null>(null);
@@ -181,8 +184,13 @@ function Chat({ setLocale }: { setLocale: (l: Locale) => void }) {
           merge(result.messages);
           applyStatus({ mode: result.mode, handoff: result.handoff });
           setOnline(true);
+          setUndelivered(false);
         } catch (err) {
-          if (retryable(err)) { setOnline(false); break; }
+          if (retryable(err)) {
+            if (err instanceof ApiError && err.status === 0) setOnline(false);  // no network
+            else setUndelivered(true);  // the service answered: it is there, but cannot take it yet
+            break;
+          }
           const rest = storage.outbox().filter((o) => o.client_id !== item.client_id);
           storage.saveOutbox(rest);
           setOutbox(rest);
@@ -324,6 +332,9 @@ function Chat({ setLocale }: { setLocale: (l: Locale) => void }) {
           <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4L12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z" /></svg></button>}
       </header>
       {!online && <div class="notice offline" id="offline" role="status">{t("widget.offline")}</div>}
+      {online && undelivered && outbox.length > 0 && (
+        <div class="notice offline" id="undelivered" role="status">{t("widget.undelivered")}</div>
+      )}
       {waiting && !unavailable && handoff?.queue && (
         <div class="notice" id="banner" role="status" data-position={handoff.queue.position}>
           {t("widget.queue_position", { position: handoff.queue.position })}
@@ -360,7 +371,11 @@ function Chat({ setLocale }: { setLocale: (l: Locale) => void }) {
         {outbox.map((o) => (
           <div class="msg customer pending" key={o.client_id} data-client-id={o.client_id}>
             <div class="text">{o.text}</div>
-            <span class="meta">{online ? t("widget.sending") : t("widget.not_sent")}</span>
+            {online && !undelivered ? <span class="meta">{t("widget.sending")}</span> : (
+              <span class="meta failed">{t("widget.not_delivered")} ·{" "}
+                <button type="button" class="retry" onClick={() => flush()}>{t("widget.retry")}</button>
+              </span>
+            )}
           </div>
         ))}
         {showTicketForm && session && (
