@@ -4,7 +4,8 @@ The reported figures are CLINC150 validation and HWU64 test (`bench/retrieval_ev
 points (`answer_rate`, `clarify_rate` of `knowledge_base.calibration`) are chosen here on the TRAINING files
 only: each label's training phrasings are split 80/20, the 80% become the knowledge base, the 20% are asked;
 CLINC150's 100 out-of-scope training rows are split in two, one half calibrates (as a shop's logged off-topic
-questions do), the other half is asked. Every pair of rates is scored on the same searches.
+questions do), the other half is asked. Every pair of rates is scored on the same searches, with the
+knowledge base's precision floor (`knowledge_base.calibration.precision_floor`, as shipped) and without it.
 
     .venv/bin/python -m bench.decision_tuning [--data ../shared/data]
 """
@@ -12,8 +13,10 @@ questions do), the other half is asked. Every pair of rates is scored on the sam
 from __future__ import annotations
 
 import argparse
+import os
 import random
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,7 @@ from bench.vector_cache import cached
 from embeddings import TextEncoder
 from faqbot.settings import REPO_ROOT, Settings
 from faqbot.wiring import fusion_weights, retrieval_encoder
-from knowledge_base.calibration import fit_calibrator, read_out_of_scope
+from knowledge_base.calibration import ANSWER_RATE, CLARIFY_RATE, Calibrator, fit_calibrator, read_out_of_scope
 from knowledge_base.decision import AnswerPolicy, Outcome
 from knowledge_base.evaluation import LabelledText, articles_from_labels, read_labelled_csv
 from knowledge_base.language import detect_language
@@ -59,6 +62,17 @@ def sweep(rows: list[LabelledText], encoder: TextEncoder, weights: FusionWeights
     retriever = HybridRetriever.build(articles_from_labels(kb, oos_label), encoder, weights=weights)
     base = fit_calibrator(retriever, read_out_of_scope() + [r.text for r in calibration])
     searched = [(row, retriever.search(row.text, k=3), detect_language(row.text)) for row in asked]
+    without_floor = replace(base, precision_at={})
+    return {"asked_in_scope": sum(r.label != oos_label for r in asked),
+            "asked_out_of_scope": sum(r.label == oos_label for r in asked),
+            "precision_floor": {lang: round(v, 4) for lang, v in base.precision_at.items()},
+            "answer_at_by_rate_alone": {lang: round(v, 4) for lang, v in without_floor.with_rates(
+                ANSWER_RATE, CLARIFY_RATE).answer_at.items()},
+            "by_rates": score(base, searched, oos_label),
+            "by_rates_without_floor": score(without_floor, searched, oos_label)}
+
+
+def score(base: Calibrator, searched: list, oos_label: str) -> dict[str, Any]:
     results = {}
     for answer_rate in ANSWER_RATES:
         for clarify_rate in CLARIFY_RATES:
@@ -81,8 +95,7 @@ def sweep(rows: list[LabelledText], encoder: TextEncoder, weights: FusionWeights
                 "did_you_mean_rate": round(clarified / n_in, 4),
                 "right_in_choices": round(right_in / clarified, 4) if clarified else None,
             }
-    return {"asked_in_scope": sum(r.label != oos_label for r in asked),
-            "asked_out_of_scope": sum(r.label == oos_label for r in asked), "by_rates": results}
+    return results
 
 
 def main() -> None:
@@ -93,7 +106,7 @@ def main() -> None:
     settings = Settings.from_env()
     encoder = cached(retrieval_encoder(settings), args.vector_cache)
     weights = fusion_weights(settings, encoder.model_name)
-    save("decision_tuning", {"model": encoder.model_name, **{
+    save("decision_tuning", {"model": encoder.model_name, "load_average": os.getloadavg(), **{
         name: sweep(read_labelled_csv(args.data / path, "text", label), encoder, weights)
         for name, (path, label) in SETS.items()}})
 

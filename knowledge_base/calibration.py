@@ -6,8 +6,10 @@ with its own row hidden (so it must be found through the article's other phrasin
 article comes first; known off-topic questions are labelled 0 (classes weighted equally).
 
 The operating points come from the same held-out searches, per knowledge base and language: answer at the
-confidence that still answers `answer_rate` (98.5%) of the held-out questions that were found correctly;
-offer choices down to the one that keeps `clarify_rate` (99%). See docs/retrieval.md.
+confidence that still answers `answer_rate` (98.5%) of the held-out questions that were found correctly, but
+never below the precision floor — the confidence from which the held-out questions (found, missed and
+off-topic) were answered right at least `answer_precision` (90%) of the time; offer choices down to the one
+that keeps `clarify_rate` (99%). See docs/retrieval.md.
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ DEFAULT_OUT_OF_SCOPE = Path(__file__).resolve().parent / "out_of_scope.txt"
 # point, which sets the out-of-scope recall and is unchanged. docs/retrieval.md
 ANSWER_RATE = 0.985
 CLARIFY_RATE = 0.99
+# ...and, per knowledge base and language, never answer at once below the confidence from which the held-out
+# questions of THIS knowledge base (its own phrasings searched with their row hidden, and its off-topic
+# questions) were answered right at least this often (see `precision_floor`). A product choice, not a fitted
+# number: a wrong confident answer costs more than "did you mean" (docs/retrieval.md, "Precision floor").
+ANSWER_PRECISION = 0.90
 
 
 def read_out_of_scope(path: Path = DEFAULT_OUT_OF_SCOPE) -> list[str]:
@@ -64,6 +71,9 @@ class Calibrator:
     # per question language: the dense score from which an article that exists only in another language
     # answers (when nothing in the question's language does); absent: never across languages
     across_at: dict[str, float] = field(default_factory=dict)
+    # per language: the confidence from which held-out questions of this knowledge base were right at least
+    # ANSWER_PRECISION of the time; `answer_at` is never below it (absent: no floor)
+    precision_at: dict[str, float] = field(default_factory=dict)
 
     def probability(self, hits: Sequence[ArticleHit], language: str) -> float | None:
         """None when this language could not be calibrated (too little data)."""
@@ -77,19 +87,48 @@ class Calibrator:
         """The same model at other operating points."""
         answer_at, clarify_at = {}, {}
         for language, found in self.found.items():
-            answer_at[language], clarify_at[language] = operating_points(found, answer_rate, clarify_rate)
+            answer_at[language], clarify_at[language] = operating_points(
+                found, answer_rate, clarify_rate, self.precision_at.get(language, 0.0))
         return replace(self, answer_at=answer_at, clarify_at=clarify_at)
 
 
-def operating_points(found: Sequence[float], answer_rate: float, clarify_rate: float) -> tuple[float, float]:
+def operating_points(found: Sequence[float], answer_rate: float, clarify_rate: float,
+                     floor: float = 0.0) -> tuple[float, float]:
     """(answer from, offer choices from): the confidences that keep `answer_rate` / `clarify_rate` of the
-    held-out questions that were found correctly."""
-    answer_at = float(np.quantile(found, 1 - answer_rate))
-    return answer_at, float(min(np.quantile(found, 1 - clarify_rate), answer_at))
+    held-out questions that were found correctly; answering never starts below `floor` (the precision floor),
+    and what the floor takes from answering goes to "did you mean" (the choices' point does not move)."""
+    by_rate = float(np.quantile(found, 1 - answer_rate))
+    return max(by_rate, floor), float(min(np.quantile(found, 1 - clarify_rate), by_rate))
+
+
+def precision_floor(confidences: Sequence[float], right: Sequence[int], precision: float = ANSWER_PRECISION) -> float:
+    """The lowest confidence from which the held-out questions at or above it were right at least `precision`
+    of the time: answering from there, the knowledge base's own held-out questions get a right answer that
+    often (their found, missed and off-topic ones at their natural mix).
+
+    0.0 when answering every held-out question is already that precise (no floor); inf when no confidence is
+    (nothing is answered at once: every confident match becomes "did you mean").
+    """
+    x = np.asarray(confidences, dtype=float)
+    y = np.asarray(right, dtype=float)
+    if x.size == 0:
+        return 0.0
+    order = np.argsort(-x, kind="stable")
+    x, y = x[order], y[order]
+    # precision of answering from each confidence down to the highest; ties answer together, so only the last
+    # of a run of equal confidences is a place to cut
+    share = np.cumsum(y) / np.arange(1, x.size + 1)
+    cut = np.append(x[1:] != x[:-1], True)
+    reaching = np.flatnonzero(cut & (share >= precision))
+    if reaching.size == 0:
+        return float("inf")
+    last = reaching[-1]
+    return 0.0 if last == x.size - 1 else float(x[last])
 
 
 def fit_calibrator(retriever: HybridRetriever, out_of_scope: Sequence[str], *, per_language: int = 800,
-                   answer_rate: float = ANSWER_RATE, clarify_rate: float = CLARIFY_RATE, seed: int = 13) -> Calibrator:
+                   answer_rate: float = ANSWER_RATE, clarify_rate: float = CLARIFY_RATE,
+                   answer_precision: float | None = ANSWER_PRECISION, seed: int = 13) -> Calibrator:
     rng = random.Random(seed)
     rows = retriever.rows()
     vectors = retriever.row_vectors()
@@ -97,7 +136,7 @@ def fit_calibrator(retriever: HybridRetriever, out_of_scope: Sequence[str], *, p
     oos_by_language: dict[str, list[str]] = {}
     for text in out_of_scope:
         oos_by_language.setdefault(detect_language(text), []).append(text)
-    coefficients, samples, answer_at, clarify_at, found_by_language = {}, {}, {}, {}, {}
+    coefficients, samples, answer_at, clarify_at, found_by_language, floors = {}, {}, {}, {}, {}, {}
     for language in retriever.languages:
         own = [i for i, (article_id, _) in enumerate(rows)
                if retriever.article(article_id).language == language
@@ -120,11 +159,15 @@ def fit_calibrator(retriever: HybridRetriever, out_of_scope: Sequence[str], *, p
         model = LogisticRegression(class_weight="balanced", C=10.0).fit(np.array(x), np.array(y))
         coefficients[language] = (float(model.coef_[0][0]), float(model.coef_[0][1]), float(model.intercept_[0]))
         samples[language] = len(y)
-        found = model.predict_proba(np.array([f for f, label in zip(x, y, strict=True) if label]))[:, 1]
-        answer_at[language], clarify_at[language] = operating_points(found, answer_rate, clarify_rate)
+        confidences = model.predict_proba(np.array(x))[:, 1]
+        found = confidences[np.array(y) == 1]
+        if answer_precision is not None:
+            floors[language] = precision_floor(confidences, y, answer_precision)
+        answer_at[language], clarify_at[language] = operating_points(found, answer_rate, clarify_rate,
+                                                                     floors.get(language, 0.0))
         found_by_language[language] = tuple(sorted(float(f) for f in found))
     return Calibrator(coefficients, samples, answer_at, clarify_at, found_by_language,
-                      across_languages(retriever, oos_by_language, rng))
+                      across_languages(retriever, oos_by_language, rng), floors)
 
 
 def across_languages(retriever: HybridRetriever, oos_by_language: dict[str, list[str]], rng: random.Random,

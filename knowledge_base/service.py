@@ -140,7 +140,8 @@ class KnowledgeBase:
         if self._retriever is retriever:
             self._policy = replace(self._policy, calibrator=calibrator)
             log.info("calibrated answer decisions: %s", {
-                lang: {"answer_at": round(calibrator.answer_at[lang], 3), "samples": calibrator.samples[lang]}
+                lang: {"answer_at": round(calibrator.answer_at[lang], 3), "samples": calibrator.samples[lang],
+                       "precision_floor": round(calibrator.precision_at.get(lang, 0.0), 3)}
                 for lang in calibrator.coefficients})
 
     async def aclose(self) -> None:

