@@ -351,6 +351,7 @@ def main() -> None:
     args = parser.parse_args()
 
     model = ensure_model(REPO_ROOT / "var" / "models")
+    load_before = os.getloadavg()  # the machine is shared: ratios within a run count, this says how busy it was
     with tempfile.TemporaryDirectory() as data:
         # every simulated customer comes from this machine's one address: the per-address limits are opened (real
         # customers each have their own), and the per-conversation one for the 50-turn conversations
@@ -360,6 +361,8 @@ def main() -> None:
             results = asyncio.run(run(args, stack))
         if args.keep_logs:
             shutil.copytree(Path(data) / "logs", args.keep_logs, dirs_exist_ok=True)
+    results["load_average_1_5_15"] = {"before": [round(x, 2) for x in load_before],
+                                      "after": [round(x, 2) for x in os.getloadavg()]}
     results["targets"] = targets(results)
     results["settings"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
                            if k not in ("py_spy",)}

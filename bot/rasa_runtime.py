@@ -27,13 +27,17 @@ edited, so `scripts/run.sh` on a fresh machine runs exactly this (the launcher s
    class for abstractness, for every event it read from the tracker store).
 7. **The SQL tracker store reads only the events' JSON and writes a turn's new events in one insert**,
    knowing how many events it loaded for the turn instead of counting them again (Rasa built an ORM
-   object per event both ways and counted the session's events before every save).
+   object per event both ways and counted the session's events before every save); both run as SQLAlchemy
+   Core statements built once per store, on a plain connection (Rasa built an ORM session and query, and
+   their cache keys, for every load and save).
 8. **The SQLite tracker store keeps its connections open and runs in WAL mode with `synchronous=NORMAL`**:
    Rasa's SQLAlchemy 1.4 opened and closed a connection (and checkpointed the log) for every load and
    save, and each commit waited for several fsyncs while blocking the server's event loop. Now a commit
    is an append to the log (a crash can lose at most the last turns' events, never corrupt the file).
    Other databases are left alone.
-9. **An empty store setting means none**: `bot/endpoints.yml` takes the tracker and lock stores' settings
+9. **Model graphs run node after node without dask** (NLU parse, policy prediction): Rasa rebuilt the
+   minimal schema and a dask graph for every run and dask scheduled it task by task (~10 % of its CPU).
+10. **An empty store setting means none**: `bot/endpoints.yml` takes the tracker and lock stores' settings
    from the environment (SQLite or PostgreSQL, in-memory or Redis; faqbot/rasa_stores.py), and Rasa requires
    every `${…}` to be set, so "no password" is an empty value, given to the store as None.
 """
@@ -268,11 +272,32 @@ def lean_sql_tracker_store() -> None:
     from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
     loaded: dict[tuple[int, str], int] = {}  # (store, sender) -> events of the latest session in the database
+    statements: dict[int, tuple[Any, Any, Any]] = {}  # store -> (latest session's events, all events, insert)
+
+    def prepared(store: SQLTrackerStore) -> tuple[Any, Any, Any]:
+        """Rasa's event queries (`_event_query`: ordered by id; the latest session = the events from the latest
+        `session_started` event's timestamp on, or all when there is none) as Core statements built once: the
+        ORM session and query Rasa builds for every load cost more than running them."""
+        found = statements.get(id(store))
+        if found is None:
+            import sqlalchemy as sa
+            from rasa.shared.core.events import SessionStarted
+
+            table = store.SQLEvent.__table__
+            start = sa.select(sa.func.max(table.c.timestamp).label("session_start")).where(
+                table.c.sender_id == sa.bindparam("sender_id"),
+                table.c.type_name == SessionStarted.type_name).scalar_subquery()
+            everything = sa.select(table.c.data).where(table.c.sender_id == sa.bindparam("sender_id"))
+            latest = everything.where(sa.or_(table.c.timestamp >= start, start.is_(None)))
+            found = statements[id(store)] = (latest.order_by(table.c.id), everything.order_by(table.c.id),
+                                             table.insert())
+        return found
 
     async def _retrieve(self: SQLTrackerStore, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
-        with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions) \
-                .with_entities(self.SQLEvent.data).all()
+        latest, everything, _ = prepared(self)
+        with self.engine.connect() as connection:
+            rows = connection.execute(everything if fetch_events_from_all_sessions else latest,
+                                      {"sender_id": sender_id}).all()
         if not fetch_events_from_all_sessions:
             loaded[(id(self), sender_id)] = len(rows)
         if not self.domain or not rows:
@@ -281,20 +306,20 @@ def lean_sql_tracker_store() -> None:
 
     async def save(self: SQLTrackerStore, tracker: Any) -> None:
         await self.stream_events(tracker)
-        with self.session_scope() as session:
-            stored = loaded.pop((id(self), tracker.sender_id), None)
-            if stored is None:  # not loaded in this turn: count, as Rasa does
+        stored = loaded.pop((id(self), tracker.sender_id), None)
+        if stored is None:  # not loaded in this turn: count, as Rasa does
+            with self.session_scope() as session:
                 stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
-            rows = []
-            for event in itertools.islice(tracker.events, stored, len(tracker.events)):
-                data = event.as_dict()
-                rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
-                             "timestamp": data.get("timestamp"), "action_name": data.get("name"),
-                             "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                             "data": json.dumps(data)})
-            if rows:
-                session.execute(self.SQLEvent.__table__.insert(), rows)
-            session.commit()
+        rows = []
+        for event in itertools.islice(tracker.events, stored, len(tracker.events)):
+            data = event.as_dict()
+            rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
+                         "timestamp": data.get("timestamp"), "action_name": data.get("name"),
+                         "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                         "data": json.dumps(data)})
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(prepared(self)[2], rows)
 
     SQLTrackerStore._retrieve = _retrieve
     SQLTrackerStore.save = save
@@ -327,6 +352,61 @@ def tune_sqlite() -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+
+def sequential_graph_runs() -> None:
+    """Run Rasa's model graphs (NLU parse, policy prediction) node after node in the order their needs give,
+    as dask's synchronous scheduler does, without dask: Rasa rebuilt the minimal schema and a dask graph for
+    every run and dask scheduled it task by task, ~10 % of the server's CPU under load. Same nodes, same
+    inputs (a run's inputs stand in for the nodes of the same name), same results."""
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    plans: dict[tuple[int, tuple[str, ...], frozenset[str]], list[tuple[str, tuple[str, ...]]]] = {}  # cached
+
+    Plan = list[tuple[str, tuple[str, ...]]]
+
+    def plan(self: DaskGraphRunner, targets: tuple[str, ...], given: frozenset[str]) -> Plan:
+        """The nodes the targets need, each after what it needs, with the names of its inputs (cached)."""
+        key = (id(self), targets, given)
+        found = plans.get(key)
+        if found is None:
+            nodes = self._graph_schema.minimal_graph_schema(list(targets)).nodes
+            order: list[tuple[str, tuple[str, ...]]] = []
+            seen: set[str] = set(given)
+
+            def visit(name: str) -> None:
+                if name in seen or name not in nodes:
+                    return
+                seen.add(name)
+                needs = tuple(nodes[name].needs.values())
+                for dependency in needs:
+                    visit(dependency)
+                order.append((name, needs))
+
+            for target in targets:
+                visit(target)
+            found = plans[key] = order
+        return found
+
+    def run(self: DaskGraphRunner, inputs: dict[str, Any] | None = None,
+            targets: list[str] | None = None) -> dict[str, Any]:
+        run_targets = tuple(targets if targets else self._graph_schema.target_names)
+        results: dict[str, Any] = {}
+        for name, value in (inputs or {}).items():
+            if isinstance(value, str) and value in self._graph_schema.nodes:
+                raise GraphRunError(f"Input value '{value}' clashes with a node name. Make sure that none of the "
+                                    "input names passed to the `run` method are the same as node names in the "
+                                    "graph schema.")
+            results[name] = (name, value)
+        try:
+            for name, needs in plan(self, run_targets, frozenset(results)):
+                results[name] = self._instantiated_nodes[name](*(results.get(need, need) for need in needs))
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+        return dict(results[target] for target in run_targets)
+
+    DaskGraphRunner.run = run
 
 
 def tracker_engine_settings_after_login_db() -> None:
@@ -400,6 +480,7 @@ def apply(session_turns: int | None = None) -> None:
     tune_sqlite()
     tracker_engine_settings_after_login_db()
     strict_tracker_store()
+    sequential_graph_runs()
     empty_means_unset()
 
 

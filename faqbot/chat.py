@@ -266,7 +266,8 @@ class ChatService:
                 annotations[rated.seq] = {"helpful": decision.feedback.helpful}
         handoff, replies = await self._open_handoff(conversation_id, decision, said.language, turn.replies)
         new = [(Sender.BOT, *self._reply(reply, turn, decision, script)) for reply in replies]
-        stored = await self._conversations.record(conversation_id, new, annotations)
+        stored = await self._conversations.record(conversation_id, new, annotations,
+                                                  known={customer.seq: customer.data})
         self._messenger.published(stored)
         messages = [_with(customer, customer_notes), *stored]
         if handoff is not None:

@@ -121,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "serve":
         import uvicorn
 
+        from faqbot.launcher import KEEP_ALIVE_SECONDS
+
         uvicorn.run("faqbot.app:create_app", factory=True, host=settings.host, port=settings.port, ws="wsproto",
-                    ws_max_size=settings.max_ws_message_bytes)
+                    ws_max_size=settings.max_ws_message_bytes, timeout_keep_alive=KEEP_ALIVE_SECONDS)
     elif args.command == "rasa-env":
         from faqbot.rasa_stores import RasaStores
 

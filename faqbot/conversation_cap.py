@@ -29,8 +29,9 @@ class ConversationCap:
         self._max = max_messages
 
     async def intercept(self, conversation: Conversation, text: str, payload: str | None) -> TurnResult | None:
-        """The turn for a message past the cap, or None when the conversation goes on as usual."""
-        current = await self._conversations.get(conversation.id)
+        """The turn for a message past the cap, or None when the conversation goes on as usual. `conversation`
+        as this request read it (its authentication: not read again here)."""
+        current = conversation  # read by this request's authentication, moments ago
         if self._max <= 0 or current.last_seq < self._max or await self._handoffs.open_for(current.id):
             return None
         language = current.language

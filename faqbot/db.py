@@ -37,6 +37,9 @@ MIGRATION_LOCK = 0x66617162  # PostgreSQL advisory lock key ("faqb"): one proces
 CONNECT_TIMEOUT_SECONDS = 5.0
 START_LOCK = 0x66617163  # one process at a time imports the articles folder and creates the bootstrap account
 
+SQLITE_POOL_SIZE = 16
+SQLITE_POOL_OVERFLOW = 24
+
 
 class OneWriterAtATime(AsyncEngine):
     """An engine whose write transactions (`begin()`) take turns in the process.
@@ -71,9 +74,14 @@ class OneWriterAtATime(AsyncEngine):
 def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        pool: dict[str, int] = {}
         if parsed.database and parsed.database != ":memory:":
             create_owner_only(Path(parsed.database))
-        engine = OneWriterAtATime(create_async_engine(url, connect_args={"timeout": 30}).sync_engine)
+            # enough pooled connections for every concurrent turn: past the pool, SQLAlchemy opens an overflow
+            # connection per checkout and closes it after (with aiosqlite a new thread, a file open and the
+            # pragmas each time); WAL readers never wait, so kept-open connections cost only their caches
+            pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
+        engine = OneWriterAtATime(create_async_engine(url, connect_args={"timeout": 30}, **pool).sync_engine)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial

@@ -36,6 +36,10 @@ from faqbot.security.files import OWNER_ONLY_UMASK, create_owner_only
 from faqbot.settings import REPO_ROOT, Settings
 
 log = logging.getLogger(__name__)
+# How long the web service keeps an idle HTTP connection open: longer than its clients keep theirs (Rasa's
+# action calls reuse connections for 15 s, aiohttp's default), so a client never reuses a connection at the
+# moment the server closes it (a custom action call would fail with "Can not write request body").
+KEEP_ALIVE_SECONDS = 30
 
 RASA_INPUTS = ("config.yml", "bot/domain.yml", "bot/data")
 NGINX_CONF = REPO_ROOT / "deploy" / "nginx" / "faqbot.conf"
@@ -306,6 +310,7 @@ class Stack:
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "faqbot.app:create_app", "--factory", "--host", self.settings.host,
              "--port", str(self.web_ports[index]), "--ws", "wsproto", "--log-level", "warning",
+             "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS),
              "--ws-max-size", str(self.settings.max_ws_message_bytes)],
             cwd=REPO_ROOT, env=self.web_env(index), stdout=out, stderr=subprocess.STDOUT if out else None,
             start_new_session=True, umask=OWNER_ONLY_UMASK,

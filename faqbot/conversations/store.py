@@ -7,6 +7,7 @@ so they are gap-free and unique per conversation even with several writers.
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,9 +73,19 @@ class ConversationNotFound(Exception):
         super().__init__(f"no conversation with id '{conversation_id}'")
 
 
+KNOWN_IDS = 50_000  # conversation ids remembered as existing (conversations are never deleted, only erased)
+
+
 class ConversationStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._known: OrderedDict[str, None] = OrderedDict()
+
+    def _remember(self, conversation_id: str) -> None:
+        self._known[conversation_id] = None
+        self._known.move_to_end(conversation_id)
+        if len(self._known) > KNOWN_IDS:
+            self._known.popitem(last=False)
 
     async def create(self, conversation_id: str, token_hash: str, *, page_url: str | None,
                      language: str | None, visitor: dict[str, Any] | None = None) -> Conversation:
@@ -86,6 +97,7 @@ class ConversationStore:
                     contact={}, last_activity_at=utcnow(),
                 )
             )
+        self._remember(conversation_id)
         return await self.get(conversation_id)
 
     async def get(self, conversation_id: str) -> Conversation:
@@ -98,9 +110,15 @@ class ConversationStore:
         return _conversation(row)
 
     async def exists(self, conversation_id: str) -> bool:
+        """Whether the service started this conversation (asked by every custom action call: a conversation once
+        found is remembered, since none is ever deleted)."""
+        if conversation_id in self._known:
+            return True
         async with self._engine.connect() as conn:
             found = (await conn.execute(select(conversations_table.c.id)
                                         .where(conversations_table.c.id == conversation_id))).first()
+        if found is not None:
+            self._remember(conversation_id)
         return found is not None
 
     async def get_many(self, conversation_ids: Collection[str]) -> dict[str, Conversation]:
@@ -136,13 +154,15 @@ class ConversationStore:
 
     async def record(self, conversation_id: str, new: Sequence[tuple[Sender, str, dict[str, Any]]],
                      annotations: Mapping[int, dict[str, Any]] | None = None,
+                     known: Mapping[int, dict[str, Any]] | None = None,
                      **conversation_values: Any) -> list[Message]:
         """One transaction: merge `annotations` into stored messages' data (by sequence number), then store
-        the `new` messages with the next sequence numbers, in order."""
+        the `new` messages with the next sequence numbers, in order. `known`: the stored data of annotated
+        messages the caller holds (stored in this turn, under its lock), which then need not be read first."""
         created_at = utcnow()
         async with self._engine.begin() as conn:
             if annotations:
-                await self._annotate(conn, conversation_id, annotations)
+                await self._annotate(conn, conversation_id, annotations, known)
             if not new:
                 return []
             last = (
@@ -233,11 +253,15 @@ class ConversationStore:
         return None
 
     @staticmethod
-    async def _annotate(conn, conversation_id: str, annotations: Mapping[int, dict[str, Any]]) -> None:
-        rows = (await conn.execute(
-            select(messages_table.c.seq, messages_table.c.data)
-            .where(messages_table.c.conversation_id == conversation_id)
-            .where(messages_table.c.seq.in_(list(annotations))))).all()
+    async def _annotate(conn, conversation_id: str, annotations: Mapping[int, dict[str, Any]],
+                        known: Mapping[int, dict[str, Any]] | None = None) -> None:
+        rows = [(seq, known[seq]) for seq in annotations if known and seq in known]
+        unknown = [seq for seq in annotations if not known or seq not in known]
+        if unknown:
+            rows += (await conn.execute(
+                select(messages_table.c.seq, messages_table.c.data)
+                .where(messages_table.c.conversation_id == conversation_id)
+                .where(messages_table.c.seq.in_(unknown)))).all()
         for seq, current in rows:
             await conn.execute(
                 messages_table.update()

@@ -87,3 +87,47 @@ def test_the_runtime_tuning_keeps_rasas_behaviour():
                             text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "agreed 4000" in result.stdout and result.stdout.strip().endswith("ok")
+
+
+SAME_GRAPH_RESULTS = r'''
+import asyncio, json, sys
+from rasa.core.agent import Agent
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from bot.rasa_runtime import sequential_graph_runs
+
+TEXTS = ["where is my parcel?", "我的包裹到哪里了", "I want to talk to a person", "that's not what I asked",
+         "thanks!", "退货要多久", "/affirm", "how do I reset my password", "hello", "这不是我问的"]
+
+async def outputs(agent):
+    parsed = [await agent.parse_message(text) for text in TEXTS]
+    predicted = []
+    for text, parse in zip(TEXTS, parsed):
+        tracker = DialogueStateTracker.from_events("t", [ActionExecuted("action_listen"),
+                                                          UserUttered(text, parse["intent"], parse["entities"])],
+                                                   agent.domain.slots)
+        prediction = agent.processor._predict_next_with_tracker(tracker)
+        predicted.append([prediction.max_confidence_index, prediction.policy_name,
+                          [round(p, 6) for p in prediction.probabilities]])
+    return json.dumps([[{k: p[k] for k in ("intent", "entities", "intent_ranking") if k in p} for p in parsed],
+                       predicted], sort_keys=True, default=str)
+
+agent = Agent.load(sys.argv[1])
+with_dask = asyncio.run(outputs(agent))
+sequential_graph_runs()
+without = asyncio.run(outputs(agent))
+assert with_dask == without, (with_dask[:2000], without[:2000])
+print("same", len(with_dask))
+'''
+
+
+def test_graph_runs_without_dask_give_the_same_parses_and_predictions():
+    from faqbot.launcher import ensure_model
+
+    model = ensure_model(REPO_ROOT / "var" / "models")
+    python = default_rasa_bin().parent / "python"
+    result = subprocess.run([str(python), "-c", SAME_GRAPH_RESULTS, str(model)], cwd=REPO_ROOT, env=rasa_env(),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1].startswith("same")

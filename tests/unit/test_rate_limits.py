@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from embeddings import HashingEncoder
 from faqbot.app import create_app
 from faqbot.launcher import free_port
-from faqbot.security.ratelimit import Limit, LimitsPolicy, RateLimited, RateLimiter, storage_for
+from faqbot.security.ratelimit import Limit, LimitsPolicy, LocalWindows, RateLimited, RateLimiter, storage_for
 from faqbot.settings import Settings
 from tests.factories import fake_detector
 from tests.unit.test_api import error_code
@@ -136,3 +136,26 @@ def test_redis_backed_limits_in_the_app(tmp_path):
     with make_client(tmp_path, redis_url=REDIS, rate_conversations_per_ip=window) as client:
         codes = [client.post("/api/conversations").status_code for _ in range(4)]
     assert codes == [201, 201, 201, 429]
+
+
+async def test_local_windows_slide_and_forget_idle_keys(monkeypatch):
+    """In memory: a moving window per key (an event leaves it a window length after it came), refusals count
+    nothing, and keys whose events have all expired are dropped by the next sweep."""
+    now = [1000.0]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    windows = LocalWindows()
+    [per_minute] = Limit.parse("t", "tests", "2/minute").items
+    assert [await windows.hit(per_minute, "t", "a") for _ in range(3)] == [True, True, False]
+    assert not await windows.test(per_minute, "t", "a") and await windows.test(per_minute, "t", "b")
+    assert (await windows.get_window_stats(per_minute, "t", "a")).reset_time == 1060.0
+    now[0] = 1030.0
+    assert await windows.hit(per_minute, "t", "b")
+    now[0] = 1060.5  # a's two events have left the window; b's is still in it
+    assert await windows.test(per_minute, "t", "a") and await windows.hit(per_minute, "t", "a")
+    assert [await windows.hit(per_minute, "t", "b") for _ in range(2)] == [True, False]
+    now[0] = 1200.0  # past the sweep time, every event expired: only the key hit now is kept
+    assert await windows.hit(per_minute, "t", "c") and len(windows) == 1
+
+
+def test_the_in_memory_limiter_uses_local_windows():
+    assert isinstance(RateLimiter(_policy("3/minute"), storage_for(""))._windows, LocalWindows)
