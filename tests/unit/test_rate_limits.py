@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from embeddings import HashingEncoder
 from faqbot.app import create_app
 from faqbot.launcher import free_port
-from faqbot.security.ratelimit import Limit, LimitsPolicy, LocalWindows, RateLimited, RateLimiter, storage_for
+from faqbot.security.ratelimit import Limit, LimitsPolicy, RateLimited, RateLimiter, storage_for
 from faqbot.settings import Settings
 from tests.factories import fake_detector
 from tests.unit.test_api import error_code
@@ -138,24 +138,23 @@ def test_redis_backed_limits_in_the_app(tmp_path):
     assert codes == [201, 201, 201, 429]
 
 
-async def test_local_windows_slide_and_forget_idle_keys(monkeypatch):
-    """In memory: a moving window per key (an event leaves it a window length after it came), refusals count
-    nothing, and keys whose events have all expired are dropped by the next sweep."""
-    now = [1000.0]
+
+
+async def test_a_full_window_refuses_until_it_has_passed(monkeypatch):
+    """limits' sliding window counter, in memory: a full window refuses (with a Retry-After inside the window)
+    until it has passed; other keys keep their own counts."""
+    now = [6000.0]  # the start of a one-minute window
     monkeypatch.setattr(time, "time", lambda: now[0])
-    windows = LocalWindows()
-    [per_minute] = Limit.parse("t", "tests", "2/minute").items
-    assert [await windows.hit(per_minute, "t", "a") for _ in range(3)] == [True, True, False]
-    assert not await windows.test(per_minute, "t", "a") and await windows.test(per_minute, "t", "b")
-    assert (await windows.get_window_stats(per_minute, "t", "a")).reset_time == 1060.0
-    now[0] = 1030.0
-    assert await windows.hit(per_minute, "t", "b")
-    now[0] = 1060.5  # a's two events have left the window; b's is still in it
-    assert await windows.test(per_minute, "t", "a") and await windows.hit(per_minute, "t", "a")
-    assert [await windows.hit(per_minute, "t", "b") for _ in range(2)] == [True, False]
-    now[0] = 1200.0  # past the sweep time, every event expired: only the key hit now is kept
-    assert await windows.hit(per_minute, "t", "c") and len(windows) == 1
-
-
-def test_the_in_memory_limiter_uses_local_windows():
-    assert isinstance(RateLimiter(_policy("3/minute"), storage_for(""))._windows, LocalWindows)
+    limiter = RateLimiter(_policy("2/minute"), storage_for(""))
+    limit = limiter.policy.messages_per_ip
+    await limiter.hit(limit, "a")
+    await limiter.hit(limit, "a")
+    with pytest.raises(RateLimited) as refused:
+        await limiter.hit(limit, "a")
+    assert 0 < refused.value.retry_after <= 60
+    await limiter.hit(limit, "b")  # other keys have their own counts
+    now[0] = 6045.0  # later in the same window: still full
+    with pytest.raises(RateLimited):
+        await limiter.hit(limit, "a")
+    now[0] = 6130.0  # the window has passed
+    await limiter.hit(limit, "a")
