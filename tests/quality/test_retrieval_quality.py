@@ -78,9 +78,12 @@ def test_the_shop_knowledge_base_does_not_answer_wrongly_with_confidence(encoder
     assert (covered["answered_right"] + covered["did_you_mean_right"]) / covered["n"] >= SHOP_COVERED_HELPED, covered
     assert covered["answered_right"] / covered["n"] >= SHOP_COVERED_ANSWERED, covered  # not "did you mean" for all
     assert ties["did_you_mean_right"] / ties["n"] >= SHOP_NEAR_TIES_OFFERED, ties
+    chinese = [result["by_script"][script] for script in ("zh-Hans", "zh-Hant")]
+    answered = sum(script["answered_right"] for script in chinese) / sum(script["n"] for script in chinese)
+    assert answered >= SHOP_CHINESE_ANSWERED, chinese  # Chinese customers get answers, not only "did you mean"
 
 
-# floors: measured on these samples with the shipped configuration (MiniLM, answer rate 98.5%) — CLINC150
+# floors: measured on these samples with MiniLM alone (answer rate 98.5%; English is the same path in the default) — CLINC150
 # in-scope accuracy 0.89, out-of-scope recall 0.95, did-you-mean 0%; HWU64 top-1 0.899; bq_zh top-1 0.384
 # (250 needs, so easier than the full 978) — minus a margin of about four questions
 CLINC_IN_SCOPE_ACCURACY = 0.85
@@ -92,10 +95,12 @@ BQ_ZH_TOP1 = 0.34
 # (issue 12) is reached by no encoder here (0.191 at best, docs/retrieval.md), so no gate asserts it there
 BQ_ZH_TOP1_ROUTED = 0.35
 # the shop's probes (129: 85 covered, 13 near-ties, 31 not covered), measured with the shipped configuration
-# (MiniLM, precision floor 90%): 2 wrong answers (29 without the floor); covered: 39 answered right, 40 more
-# with the right article among the did-you-mean buttons (0.93 helped, 0.46 answered at once); near-ties: 11
-# of 13 get did-you-mean — each floor about four or five questions lower
+# (minilm+e5-zh, precision floor 90%): 4 wrong answers (MiniLM alone 2; 29 without the floor); covered: 63
+# answered right, 19 more with the right article among the did-you-mean buttons (0.96 helped, 0.74 answered
+# at once; MiniLM alone 0.93 / 0.46); near-ties: 9 of 13 get did-you-mean; Chinese probes answered at once 36
+# of 66 (MiniLM alone 10) — each floor a few questions lower
 SHOP_WRONG_ANSWERS_AT_MOST = 6
 SHOP_COVERED_HELPED = 0.87
-SHOP_COVERED_ANSWERED = 0.40
-SHOP_NEAR_TIES_OFFERED = 0.60
+SHOP_COVERED_ANSWERED = 0.65
+SHOP_NEAR_TIES_OFFERED = 0.50
+SHOP_CHINESE_ANSWERED = 0.45
