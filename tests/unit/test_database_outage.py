@@ -158,11 +158,8 @@ async def test_a_turn_rasa_saved_before_the_database_went_away_is_not_sent_to_ra
     assert [m.sender for m in await chat.history(conversation.id)] == [Sender.CUSTOMER, Sender.BOT]
 
 
-async def test_a_console_closed_while_the_database_is_away_leaves_the_agent_away_once_it_is_back(desk, agents,
-                                                                                                monkeypatch):
-    alice = await agents.create("alice", "secret-pw")
-    await desk.console_connected(alice)
-    assert (await agents.by_id(alice.id)).presence is Presence.ONLINE
+def _agent_lookups_fail_until_cleared(desk, agents, monkeypatch) -> dict[str, bool]:
+    """Agent lookups raise the error of a PostgreSQL shutting down while `outage["on"]`; presence retries fast."""
     monkeypatch.setattr(desk.presence, "RETRY_SECONDS", 0.05)
     by_id = agents.by_id
     outage = {"on": True}
@@ -173,6 +170,15 @@ async def test_a_console_closed_while_the_database_is_away_leaves_the_agent_away
         return await by_id(agent_id)
 
     monkeypatch.setattr(agents, "by_id", maybe_down)
+    return outage
+
+
+async def test_a_console_closed_while_the_database_is_away_leaves_the_agent_away_once_it_is_back(desk, agents,
+                                                                                                monkeypatch):
+    alice = await agents.create("alice", "secret-pw")
+    await desk.console_connected(alice)
+    assert (await agents.by_id(alice.id)).presence is Presence.ONLINE
+    by_id, outage = agents.by_id, _agent_lookups_fail_until_cleared(desk, agents, monkeypatch)
     await desk.console_disconnected(alice)  # does not raise: retried in the background
     await asyncio.sleep(0.2)
     outage["on"] = False
@@ -186,16 +192,7 @@ async def test_a_console_closed_while_the_database_is_away_leaves_the_agent_away
 async def test_a_console_reopened_before_the_database_is_back_keeps_the_agent_online(desk, agents, monkeypatch):
     alice = await agents.create("alice", "secret-pw")
     await desk.console_connected(alice)
-    monkeypatch.setattr(desk.presence, "RETRY_SECONDS", 0.05)
-    by_id = agents.by_id
-    outage = {"on": True}
-
-    async def maybe_down(agent_id):
-        if outage["on"]:
-            raise asyncpg.CannotConnectNowError("the database system is shutting down")
-        return await by_id(agent_id)
-
-    monkeypatch.setattr(agents, "by_id", maybe_down)
+    by_id, outage = agents.by_id, _agent_lookups_fail_until_cleared(desk, agents, monkeypatch)
     await desk.console_disconnected(alice)
     outage["on"] = False
     await desk.console_connected(alice)  # back before the retry looked
