@@ -33,6 +33,7 @@ export const en = {
   "widget.send": "Send",
   "widget.empty_message": "Please type a message.",
   "widget.sending": "Sending…",
+  "widget.not_sent": "Waiting to send",
   "widget.not_delivered": "Not delivered",
   "widget.retry": "Retry",
   "widget.undelivered": "Your message was not delivered: we are having a problem on our side. It is kept here and sent again automatically, or tap Retry.",

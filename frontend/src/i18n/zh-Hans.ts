@@ -32,6 +32,7 @@ export const zhHans: Record<MessageKey, string> = {
   "widget.send": "发送",
   "widget.empty_message": "请输入内容。",
   "widget.sending": "发送中…",
+  "widget.not_sent": "等待发送",
   "widget.not_delivered": "未送达",
   "widget.retry": "重试",
   "widget.undelivered": "消息未送达：我们这边出现了问题。消息已保留，会自动重新发送，您也可以点击“重试”。",

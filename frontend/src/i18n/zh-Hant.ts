@@ -32,6 +32,7 @@ export const zhHant: Record<MessageKey, string> = {
   "widget.send": "傳送",
   "widget.empty_message": "請輸入內容。",
   "widget.sending": "傳送中…",
+  "widget.not_sent": "等待傳送",
   "widget.not_delivered": "未送達",
   "widget.retry": "重試",
   "widget.undelivered": "訊息未送達：我們這邊出現了問題。訊息已保留，會自動重新傳送，您也可以點選「重試」。",

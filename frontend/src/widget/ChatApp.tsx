@@ -371,7 +371,8 @@ function Chat({ setLocale }: { setLocale: (l: Locale) => void }) {
         {outbox.map((o) => (
           <div class="msg customer pending" key={o.client_id} data-client-id={o.client_id}>
             <div class="text">{o.text}</div>
-            {online && !undelivered ? <span class="meta">{t("widget.sending")}</span> : (
+            {!online ? <span class="meta">{t("widget.not_sent")}</span>  /* sent by itself when the network is back */
+              : !undelivered ? <span class="meta">{t("widget.sending")}</span> : (
               <span class="meta failed">{t("widget.not_delivered")} ·{" "}
                 <button type="button" class="retry" onClick={() => flush()}>{t("widget.retry")}</button>
               </span>
