@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import save, summary_ms
+from bench.common import OPEN_LIMITS, save, summary_ms
 from faqbot.launcher import ensure_model, free_port, running
 from faqbot.settings import REPO_ROOT, Settings
 from tests.live import AgentClient, Customer, Feed
@@ -81,7 +81,7 @@ def main() -> None:
     model = ensure_model(REPO_ROOT / "var" / "models")
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(data_dir=Path(data), port=free_port(), bootstrap_agent="bench:bench-pw",
-                            action_token=secrets.token_urlsafe(16))
+                            action_token=secrets.token_urlsafe(16), **OPEN_LIMITS)
         with running(settings, free_port(), model) as stack:
             httpx.get(f"{stack.web_url}/healthz").raise_for_status()
             result = asyncio.run(run(stack.web_url, args.handoffs))

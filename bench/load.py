@@ -38,14 +38,11 @@ from typing import Any
 
 import httpx
 
-from bench.common import RESULTS, save, summary_ms
+from bench.common import OPEN_LIMITS, RESULTS, save, summary_ms
 from bench.conversations import Say, ScriptedCustomer, parse_texts
 from bench.procstat import MemorySampler, Watched, cpu_seconds
 from faqbot.launcher import ensure_model, free_port, running
 from faqbot.rasa_gateway import RasaServiceAuth
-
-BENCH_LIMITS = {"rate_conversations_per_ip": "100000/minute", "rate_messages_per_ip": "100000/minute",
-                "rate_messages_per_conversation": "1000/minute"}
 from faqbot.settings import REPO_ROOT, Settings
 
 MB = 1024 * 1024
@@ -356,7 +353,7 @@ def main() -> None:
         # every simulated customer comes from this machine's one address: the per-address limits are opened (real
         # customers each have their own), and the per-conversation one for the 50-turn conversations
         settings = Settings(data_dir=Path(data), port=free_port(), action_token=secrets.token_urlsafe(16),
-                            **BENCH_LIMITS)
+                            **OPEN_LIMITS)
         with running(settings, free_port(), model, log_dir=Path(data) / "logs") as stack:
             results = asyncio.run(run(args, stack))
         if args.keep_logs:

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import websockets
 
-from bench.common import save, summary_ms
+from bench.common import OPEN_LIMITS, save, summary_ms
 from faqbot.launcher import ensure_model, free_port, running
 from faqbot.rasa_gateway import RasaServiceAuth
 from faqbot.settings import REPO_ROOT, Settings
@@ -80,7 +80,7 @@ def main() -> None:
     model = ensure_model(REPO_ROOT / "var" / "models")
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(data_dir=Path(data), port=free_port(), bootstrap_agent="bench:bench-pw",
-                            action_token=secrets.token_urlsafe(16))
+                            action_token=secrets.token_urlsafe(16), **OPEN_LIMITS)
         spawn = time.perf_counter()
         with running(settings, free_port(), model) as stack:
             ready_s = time.perf_counter() - spawn
