@@ -39,7 +39,7 @@ from faqbot.db_outage import is_database_unavailable
 from faqbot.fleet import Leadership
 from faqbot.metrics import Metrics
 from faqbot.security.body_limit import BodyLimit
-from faqbot.security.headers import SecurityHeaders
+from faqbot.security.headers import SecurityHeaders, api_headers
 from faqbot.settings import Settings
 from faqbot.wiring import Services, build_services
 from frustration import FrustrationDetector
@@ -86,11 +86,12 @@ def create_app(settings: Settings | None = None, *, encoder: TextEncoder | None 
         redoc_url=None,  # ReDoc would load from a CDN
     )
     install_error_handlers(app)
+    https = settings.resolved_public_url.startswith("https://")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(PerAddressLimits)
-    app.add_middleware(SecurityHeaders, widget_frame_ancestors=settings.widget_frame_ancestors,
-                       https=settings.resolved_public_url.startswith("https://"))
-    app.add_middleware(log_format.RequestIds)  # outermost: every line of a request carries its ids
+    app.add_middleware(SecurityHeaders, widget_frame_ancestors=settings.widget_frame_ancestors, https=https)
+    app.add_middleware(log_format.RequestIds)  # every line of a request carries its ids
+    # outermost: a flood's refusals skip the rest (their 429 carries the same headers, made once)
+    app.add_middleware(PerAddressLimits, headers=api_headers(https))
     app.include_router(customer.router)
     app.include_router(widget.router)
     app.include_router(agent.router)

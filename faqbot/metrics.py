@@ -66,6 +66,9 @@ class Metrics:
                                       ["instance", "kind"], buckets=LATENCY_BUCKETS, registry=r)
         self.rasa_errors = Counter("faqbot_rasa_errors", "Failed requests to Rasa, by instance and error",
                                    ["instance", "error"], registry=r)
+        self.rate_limited = Counter("faqbot_rate_limited", "Requests and socket events refused by a rate limit, "
+                                    "by limit (e.g. messages-ip, login-name)", ["limit"], registry=r)
+        self._rate_limited_by_name: dict[str, Any] = {}
         self.index_articles = Gauge("faqbot_index_articles", "Published articles in this process's index",
                                     registry=r, multiprocess_mode="max")
         self.index_phrasings = Gauge("faqbot_index_phrasings", "Phrasings (vectors) in this process's index",
@@ -96,6 +99,13 @@ class Metrics:
         self.turn_seconds.labels("total").observe(seconds)
         for outcome in outcomes:
             self.turns.labels(outcome).inc()
+
+    def refused(self, limit: str) -> None:
+        """One refusal by a rate limit (called per request of a flood: the labelled child is looked up once)."""
+        child = self._rate_limited_by_name.get(limit)
+        if child is None:
+            child = self._rate_limited_by_name[limit] = self.rate_limited.labels(limit)
+        child.inc()
 
     def stage(self, stage: str, seconds: float) -> None:
         self.turn_seconds.labels(stage).observe(seconds)

@@ -199,7 +199,8 @@ async def build_services(settings: Settings, encoder: TextEncoder | None = None,
     executor = ActionExecutor()
     for action in build_actions(ActionServices(knowledge=core.knowledge)):
         executor.register_action(action)
-    limiter = RateLimiter(LimitsPolicy.from_settings(settings), storage_for(settings.redis_url))
+    limiter = RateLimiter(LimitsPolicy.from_settings(settings), storage_for(settings.redis_url),
+                          on_refusal=metrics.refused)
     trackers = RasaTrackerStore(stores.tracker_url)  # where the launcher keeps Rasa's (faqbot/rasa_stores.py)
     customer_data = CustomerData(core.conversations, core.handoffs, trackers, settings.retention_days)
     targets = TargetStore(core.engine)

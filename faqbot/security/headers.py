@@ -63,3 +63,9 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def api_headers(https: bool) -> list[tuple[bytes, bytes]]:
+    """The headers of an API response, for answers made before this middleware runs (the per-address limits'
+    429, faqbot/api/rate_limits.py)."""
+    return SecurityHeaders(None, https=https).headers_for("/api/")  # type: ignore[arg-type]

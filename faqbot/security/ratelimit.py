@@ -5,6 +5,10 @@ limited (a client IP, a conversation, a login name). Going over one raises `Rate
 turns into 429 with `Retry-After`. Failed logins also back off per login name: after a few free
 failures each further one locks the name for twice as long as the one before (capped), whether or not
 an account by that name exists, so the lock tells nothing about which names are real.
+
+A refusal is remembered in this process until the window that refused it next frees a slot (limits' own
+reset time), and a flood's further requests are refused from that memory without asking the store (Redis:
+two round trips each), counted (`on_refusal`, the metrics) and logged at most once a minute per key.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import logging
 import math
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
@@ -91,25 +96,55 @@ def storage_for(redis_url: str) -> Storage:
     return storage_from_string("async+memory://")
 
 
+def _shown_key(limit: Limit, key: str) -> str:
+    """What a log line names: the client address for per-address limits; other keys (conversation ids, a
+    connection's own id) as they are."""
+    return f"address {key}" if limit.name.endswith("-ip") else key
+
+
 def _name_key(username: str) -> str:
     """Login names are kept in the limit store only as hashes."""
     return hashlib.sha256(username.strip().lower().encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 class RateLimiter:
-    def __init__(self, policy: LimitsPolicy, storage: Storage) -> None:
+    REMEMBERED_MAX = 10_000  # refusals remembered at once (a flood from many addresses: forgotten, asked again)
+    LOG_EVERY_SECONDS = 60.0
+
+    def __init__(self, policy: LimitsPolicy, storage: Storage,
+                 on_refusal: Callable[[str], None] | None = None) -> None:
         self.policy = policy
         self._storage = storage
         # limits' sliding window counter: two counters per key and window instead of a list of every event (the
         # moving window's in-memory storage re-walked every event list after each hit, ~5 % of the web process's
         # CPU under load; in Redis it ran a binary search over a list in Lua per hit)
         self._windows = SlidingWindowCounterRateLimiter(storage)
+        self._on_refusal = on_refusal
+        # (limit name, key) -> until when it is refused: the full window's reset time. Refused events are not
+        # counted and other processes sharing the store only add events, so nothing frees a slot before then:
+        # refusing from here gives the answer the store would have given
+        self._refused_until: dict[tuple[str, str], float] = {}
+        self._unlogged: dict[tuple[str, str], tuple[int, float]] = {}  # refusals not logged yet, last logged at
+
+    def refused(self, limit: Limit, key: str) -> RateLimited | None:
+        """The refusal for `key` if this process already knows its window is full (no I/O, no await)."""
+        until = self._refused_until.get((limit.name, key))
+        if until is None:
+            return None
+        now = time.time()
+        if now >= until:
+            del self._refused_until[(limit.name, key)]
+            return None
+        self._count_refusal(limit, key, now)
+        return RateLimited(limit.what, until - now)
 
     async def hit(self, limit: Limit, key: str) -> None:
         """Count one event for `key`; RateLimited (and nothing counted) if any window is full.
 
         If the shared limit store (Redis) cannot be reached, the event is let through and logged: a Redis
         restart must not refuse every customer's message."""
+        if (known := self.refused(limit, key)) is not None:
+            raise known
         try:
             await self._hit(limit, key)
         except LIMIT_STORE_DOWN as exc:
@@ -119,9 +154,37 @@ class RateLimiter:
         for item in limit.items:
             if not await self._windows.test(item, limit.name, key):
                 stats = await self._windows.get_window_stats(item, limit.name, key)
-                raise RateLimited(limit.what, stats.reset_time - time.time())
+                now = time.time()
+                self._remember(limit, key, stats.reset_time, now)
+                self._count_refusal(limit, key, now)
+                raise RateLimited(limit.what, stats.reset_time - now)
         for item in limit.items:
             await self._windows.hit(item, limit.name, key)
+
+    def _remember(self, limit: Limit, key: str, until: float, now: float) -> None:
+        if until <= now:
+            return
+        if len(self._refused_until) >= self.REMEMBERED_MAX:
+            self._refused_until = {k: t for k, t in self._refused_until.items() if t > now}
+            if len(self._refused_until) >= self.REMEMBERED_MAX:
+                self._refused_until.clear()
+        self._refused_until[(limit.name, key)] = until
+
+    def _count_refusal(self, limit: Limit, key: str, now: float) -> None:
+        """Metrics for every refusal; a log line for the first of a key, then at most one a minute with the count
+        since the last (a flood must not cost a formatted line per request)."""
+        if self._on_refusal is not None:
+            self._on_refusal(limit.name)
+        count, logged_at = self._unlogged.get((limit.name, key), (0, -self.LOG_EVERY_SECONDS))
+        count += 1
+        if now - logged_at < self.LOG_EVERY_SECONDS:
+            self._unlogged[(limit.name, key)] = (count, logged_at)
+            return
+        if len(self._unlogged) >= self.REMEMBERED_MAX:
+            self._unlogged = {k: v for k, v in self._unlogged.items() if now - v[1] < self.LOG_EVERY_SECONDS}
+        self._unlogged[(limit.name, key)] = (0, now)
+        log.info("rate limit %s refused %d request(s) for %s since the last line (at most one line a minute)",
+                 limit.name, count, _shown_key(limit, key))
 
     def socket_quota(self) -> SocketQuota:
         """A fresh quota for what one WebSocket client may send."""
@@ -139,6 +202,8 @@ class RateLimiter:
         """RateLimited while this login name is locked after too many failures."""
         key = self._lock_key(username)
         if await self._storage.get(key) > 0:
+            if self._on_refusal is not None:
+                self._on_refusal("login-name")
             raise RateLimited("failed logins for this account", await self._storage.get_expiry(key) - time.time())
 
     async def login_failed(self, username: str) -> None:

@@ -20,11 +20,12 @@ import time
 from pathlib import Path
 
 import httpx
+import websockets
 
 from faqbot.conversations import AGENTS_ONLY
 from faqbot.launcher import Stack
 from tests.fleet import fleet
-from tests.live import AgentClient, Customer
+from tests.live import AGENT, AgentClient, Customer
 
 GRACE_SECONDS = 4.0
 PRESENCE_TTL_SECONDS = 3.0
@@ -197,3 +198,109 @@ def _first_upstream(stack: Stack, path_part: str) -> str:
     access = (stack.settings.data_dir / "nginx" / "access.log").read_text().splitlines()
     lines = [line for line in access if path_part in line and "upstream=" in line]
     return lines[0].split("upstream=")[1].split()[0]
+
+
+# -- nginx's per-address limits (deploy/nginx/faqbot.conf) ------------------------------------------------------
+# The tests' own clients come from 127.0.0.1, which nginx does not limit (this machine's processes); these come
+# from other loopback addresses, as customers from the internet would.
+CUSTOMER_ADDRESS, AGENT_ADDRESS, ABUSER_ADDRESS = "127.0.0.21", "127.0.0.22", "127.0.0.99"
+SERVICE_WRITES_PER_MINUTE = {"/api/conversations": 20, "messages": 60, "/api/agent/login": 20}  # the defaults
+
+
+def client_from(base: str, address: str) -> httpx.Client:
+    return httpx.Client(base_url=base, timeout=60, transport=httpx.HTTPTransport(local_address=address))
+
+
+def refused_at_the_edge(stack: Stack, address: str) -> tuple[int, int]:
+    """(requests from `address` nginx refused itself, requests it passed to a service process), from its log."""
+    lines = [line for line in (stack.settings.data_dir / "nginx" / "access.log").read_text().splitlines()
+             if line.startswith(f"{address} ")]
+    return (sum(" 429 " in line and "upstream=-" in line for line in lines),
+            sum("upstream=-" not in line for line in lines))
+
+
+async def flood(base: str, address: str, n: int, request) -> tuple[list[httpx.Response], float]:
+    """`n` requests (`request(client, i)`) from `address`, eight at a time; the answers and how long it took."""
+    transport = httpx.AsyncHTTPTransport(local_address=address)
+    async with httpx.AsyncClient(base_url=base, transport=transport, timeout=60) as http:
+        t0, answers = time.monotonic(), []
+        for batch in range(0, n, 8):
+            answers += await asyncio.gather(*(request(http, i) for i in range(batch, min(n, batch + 8))))
+        return answers, time.monotonic() - t0
+
+
+def test_behind_nginx_a_flood_is_refused_at_the_edge_and_customers_and_agents_are_not(tmp_path: Path):
+    with fleet(tmp_path, workers=2, rasa_instances=1) as (stack, _):
+        asyncio.run(_edge_limits(stack))
+
+
+async def _edge_limits(stack: Stack) -> None:
+    base = stack.web_url
+    # 1. a customer doing, as fast as it can, all the writes the service's own per-address limits allow in a
+    #    minute (the service's limits are opened in this test, so every 429 would be nginx's), with the widget's
+    #    socket open and its history loaded: nothing refused
+    customer = client_from(base, CUSTOMER_ADDRESS)
+    statuses: list[int] = []
+    conversations = []
+    for _ in range(SERVICE_WRITES_PER_MINUTE["/api/conversations"]):
+        response = customer.post("/api/conversations", json={"page_url": "https://shop.example/help"})
+        statuses.append(response.status_code)
+        conversations.append(response.json())
+    first = conversations[0]
+    auth = {"Authorization": f"Bearer {first['token']}"}
+    events = f"{base.replace('http://', 'ws://')}/api/conversations/{first['conversation_id']}/events" \
+             f"?token={first['token']}"
+    async with websockets.connect(events, local_addr=(CUSTOMER_ADDRESS, 0)):
+        statuses.append(customer.get(f"/api/conversations/{first['conversation_id']}/messages", headers=auth)
+                        .status_code)
+        for i in range(SERVICE_WRITES_PER_MINUTE["messages"]):
+            started = conversations[i % len(conversations)]
+            statuses.append(customer.post(f"/api/conversations/{started['conversation_id']}/messages",
+                                          json={"text": f"where is my parcel? ({i})"},
+                                          headers={"Authorization": f"Bearer {started['token']}"}).status_code)
+    for _ in range(SERVICE_WRITES_PER_MINUTE["/api/agent/login"]):
+        statuses.append(customer.post("/api/agent/login", json={"username": f"nobody-{len(statuses)}",
+                                                                 "password": "wrong-pw"}).status_code)
+    assert 429 not in statuses and set(statuses) <= {200, 201, 401}, statuses
+
+    # 2. an agent's console opening (login, then what the inbox loads) from an office address: nothing refused
+    agent = client_from(base, AGENT_ADDRESS)
+    login = agent.post("/api/agent/login", json={"username": AGENT[0], "password": AGENT[1]})
+    assert login.status_code == 200, login.text
+    staff = {"Authorization": f"Bearer {login.json()['token']}"}
+    opened = [agent.get(path, headers=staff).status_code for path in
+              ["/api/agent/me", "/api/agent/handoffs", "/api/agent/team", "/api/agent/canned"] * 10]
+    assert 429 not in opened, opened
+
+    # 3. one address floods new conversations and logins: nginx refuses nearly all of it itself, in the
+    #    service's error format with Retry-After; the service sees the burst and then two a second
+    def writes(http: httpx.AsyncClient, i: int):
+        if i % 2:
+            return http.post("/api/agent/login", json={"username": f"flood-{i}", "password": "wrong-pw"})
+        return http.post("/api/conversations", json={"page_url": "x"})
+
+    answers, seconds = await flood(base, ABUSER_ADDRESS, 600, writes)
+    edge = [r for r in answers if r.status_code == 429]
+    assert len(edge) >= 600 - 121 - 2 * seconds - 2, (len(edge), seconds)
+    for response in edge[:5] + edge[-5:]:
+        assert response.headers["content-type"] == "application/json"
+        assert response.json() == {"error": {"code": "rate_limited",
+                                             "message": "too many requests from your address; try again in 1 s"}}
+        assert int(response.headers["retry-after"]) >= 1 and response.headers["x-request-id"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    at_edge, passed = refused_at_the_edge(stack, ABUSER_ADDRESS)
+    assert at_edge == len(edge) and passed <= 121 + 2 * seconds + 2, (at_edge, passed, seconds)
+
+    # 4. any API request: a burst of 200, then 20 a second (reads of someone else's conversation, here)
+    reads, seconds = await flood(base, "127.0.0.98", 600,
+                                 lambda http, i: http.get(f"/api/conversations/{first['conversation_id']}"))
+    passed = sum(r.status_code != 429 for r in reads)  # the service's 403s (not this reader's conversation)
+    assert 200 <= passed <= 201 + 20 * seconds + 1, (passed, seconds)
+
+    # the others are not affected: the customer talks on, and this machine's own clients are never limited
+    assert customer.post(f"/api/conversations/{first['conversation_id']}/messages", json={"text": "still here?"},
+                         headers=auth).status_code == 200
+    assert Customer(base).say("where is my parcel?")["messages"]
+    # the access log names the refused address; the error log has no line per refusal
+    assert (stack.settings.data_dir / "nginx" / "error.log").read_text().count("limiting requests") == 0

@@ -164,3 +164,91 @@ async def test_a_full_window_refuses_until_it_has_passed(monkeypatch):
         await limiter.hit(limit, "a")
     now[0] = 6130.0  # the window has passed
     await limiter.hit(limit, "a")
+
+
+def counting_storage():
+    """The in-memory store, counting the limiter's calls to its windows."""
+    storage = storage_for("")
+    storage.calls = 0
+    for name in ("get_sliding_window", "acquire_sliding_window_entry"):
+        def counted(*args, _inner=getattr(storage, name), **kwargs):
+            storage.calls += 1
+            return _inner(*args, **kwargs)
+
+        setattr(storage, name, counted)
+    return storage
+
+
+async def test_a_refusal_is_remembered_until_the_window_frees_a_slot(monkeypatch):
+    """A flood's further requests are refused without asking the store, with the Retry-After the store would
+    give, until the time the store named; then the store is asked again and lets the next one through."""
+    now = [6030.0]  # half way through a one-minute window
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    refusals: list[str] = []
+    storage = counting_storage()
+    limiter = RateLimiter(_policy("2/minute"), storage, on_refusal=refusals.append)
+    limit = limiter.policy.messages_per_ip
+    await limiter.hit(limit, "a")
+    await limiter.hit(limit, "a")
+    with pytest.raises(RateLimited) as first:
+        await limiter.hit(limit, "a")
+    assert first.value.retry_after == 30  # the window ends at 6060
+    asked = storage.calls
+    now[0] = 6045.0
+    for _ in range(100):
+        with pytest.raises(RateLimited) as again:
+            await limiter.hit(limit, "a")
+        assert again.value.retry_after == 15
+    assert limiter.refused(limit, "a").retry_after == 15
+    assert storage.calls == asked  # from memory: the store was not asked again
+    assert refusals == ["test"] * 102  # every refusal counted (the metrics)
+    fresh = RateLimiter(_policy("2/minute"), storage)  # the store's own answer at the same moment: the same
+    with pytest.raises(RateLimited) as store_says:
+        await fresh.hit(limit, "a")
+    assert store_says.value.retry_after == 15
+    now[0] = 6060.5  # the slot it named has freed (the last window's two now weigh a little under two)
+    assert limiter.refused(limit, "a") is None
+    await limiter.hit(limit, "a")
+    assert storage.calls > asked + 1
+    await limiter.hit(limit, "b")  # other keys were never affected
+
+
+async def test_refusals_are_logged_once_a_minute_per_key_with_their_count(monkeypatch, caplog):
+    now = [6000.0]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    limiter = RateLimiter(_policy("1/hour"), storage_for(""))
+    limit = Limit.parse("login-ip", "login attempts from your address", "1/hour")
+    await limiter.hit(limit, "203.0.113.7")
+    with caplog.at_level("INFO", logger="faqbot.security.ratelimit"):
+        for _ in range(500):
+            with pytest.raises(RateLimited):
+                await limiter.hit(limit, "203.0.113.7")
+        now[0] += 61
+        for _ in range(2):
+            with pytest.raises(RateLimited):
+                await limiter.hit(limit, "203.0.113.7")
+    lines = [r.getMessage() for r in caplog.records if r.name == "faqbot.security.ratelimit"]
+    said = "request(s) for address 203.0.113.7 since the last line (at most one line a minute)"
+    # the first at once; the other 499 of that minute and the one a minute later in the next line
+    assert lines == [f"rate limit login-ip refused 1 {said}", f"rate limit login-ip refused 500 {said}"]
+
+
+def test_the_per_address_429_is_made_before_the_app_with_every_header_of_an_api_answer(tmp_path):
+    """The per-address limits run outermost; their 429 still carries the error body, Retry-After, the security
+    headers and the request id (the one nginx sent, or a new one), and is counted in /metrics."""
+    with make_client(tmp_path, rate_conversations_per_ip="2/minute") as client:
+        reference = client.post("/api/conversations").headers
+        client.post("/api/conversations")
+        refused = [client.post("/api/conversations", json={"page_url": "x"}, headers={"X-Request-ID": "nginx-id-1"}),
+                   client.post("/api/conversations")]
+        for response in refused:
+            assert_429(response)
+            assert set(response.json()) == {"error"} and set(response.json()["error"]) == {"code", "message"}
+            assert response.headers["content-type"] == "application/json"
+            for name in ("content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy"):
+                assert response.headers[name] == reference[name], name
+        assert refused[0].headers["x-request-id"] == "nginx-id-1"
+        minted = refused[1].headers["x-request-id"]
+        assert len(minted) == 32 and minted != client.post("/api/conversations").headers["x-request-id"]
+        metrics = client.get("/metrics").text
+        assert 'faqbot_rate_limited_total{limit="conversations-ip"} 3.0' in metrics
