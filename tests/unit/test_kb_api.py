@@ -20,9 +20,11 @@ UNICORN = {
 
 
 @pytest.fixture
-def client(tmp_path: Path):
+def client(tmp_path: Path, request):
+    # a test that runs the watcher's step itself turns the 2-second watcher off (it could reload first on a slow run)
+    polling = {"kb_poll_seconds": 3600.0} if request.node.get_closest_marker("own_kb_polling") else {}
     settings = Settings(data_dir=tmp_path, rasa_url=f"http://127.0.0.1:{free_port()}", rasa_timeout_seconds=2,
-                        bootstrap_agent="ed:editor-pw", action_token="action-secret")
+                        bootstrap_agent="ed:editor-pw", action_token="action-secret", **polling)
     app = create_app(settings, encoder=HashingEncoder(), frustration_detector=fake_detector())
     with TestClient(app) as test_client:
         agents = test_client.app.state.services.core.agents
@@ -153,6 +155,7 @@ def test_answer_feedback_per_article_for_editors(client):
                      "helpful_rate": 0.5, "mean_score": 0.8}
 
 
+@pytest.mark.own_kb_polling
 def test_changes_made_outside_the_service_go_live_by_polling(client):
     """An import by the CLI (or another process) writes to the database; the service notices and reloads."""
     from knowledge_base.article import Article
