@@ -91,7 +91,11 @@ def onnx_path(cache_dir: Path, model_dir: Path = MODEL_DIR, e5: E5File | None = 
     """The ONNX file for the shipped weights in `cache_dir`, exported (and quantized) first if missing."""
     e5 = e5 or E5File()
     path = Path(cache_dir) / f"{ZH_MODEL}-{model_fingerprint(model_dir, e5)}.onnx"
-    if not path.exists():
+    if not path.exists() and e5.path == E5File().path:  # in a child process: PyTorch never loads here
+        from embeddings.onnx import cached_export
+
+        cached_export(path, ["e5-zh", "--model-dir", str(model_dir)])
+    elif not path.exists():
         log.info("exporting the Chinese retrieval model to ONNX: %s", path)
         export_onnx(model_dir, e5, path)
     if int8:
