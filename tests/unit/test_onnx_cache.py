@@ -47,3 +47,18 @@ def test_only_a_mean_pooling_model_folder_with_a_tokenizer_file_runs_without_sen
     (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True}))
     assert mean_pooling_model(tmp_path) is None
     assert mean_pooling_model(tmp_path / "missing") is None
+
+
+def test_texts_of_very_different_lengths_go_through_separate_passes():
+    from embeddings.onnx import length_groups
+
+    def groups(lengths):
+        return [sorted(g.tolist()) for g in length_groups(lengths)]
+
+    assert groups([3, 3, 3, 3, 3, 3, 3, 40]) == [[0, 1, 2, 3, 4, 5, 6], [7]]
+    assert groups([12, 11, 12, 13]) == [[0, 1, 2, 3]]  # little padding: one pass
+    assert groups([5]) == [[0]]
+    assert groups([]) == []
+    mixed = [4, 60, 5, 58, 4, 6, 61, 5]
+    assert sorted(i for g in length_groups(mixed) for i in g.tolist()) == list(range(len(mixed)))
+    assert groups(mixed) == [[0, 2, 4, 5, 7], [1, 3, 6]]
