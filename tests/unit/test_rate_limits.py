@@ -2,6 +2,7 @@
 per WebSocket; counters in memory or shared through Redis (issue 13, finding 2)."""
 
 import asyncio
+import math
 import time
 import uuid
 from pathlib import Path
@@ -48,10 +49,15 @@ def test_wrong_logins_back_off_per_name_doubling_each_time(tmp_path):
 
 
 def test_two_hundred_wrong_logins_from_one_address_are_mostly_refused(tmp_path):
-    with make_client(tmp_path) as client:
+    with make_client(tmp_path) as client:  # 20/minute per address
+        started = time.monotonic()
         codes = [client.post("/api/agent/login", json={"username": f"user{i % 7}", "password": "x"}).status_code
                  for i in range(200)]
-    assert codes.count(401) <= 20 and codes.count(429) >= 180
+        elapsed = time.monotonic() - started
+    # a sliding window lets the limit's rate through while the test runs: 20 at once, then 20 per minute (a run
+    # that crosses a minute boundary sees the last window's count weigh less as the new window advances)
+    allowed = 20 + math.ceil(20 * elapsed / 60)
+    assert codes.count(401) <= allowed and codes.count(429) >= 200 - allowed and set(codes) == {401, 429}
 
 
 def test_conversation_creation_is_limited_per_address(tmp_path):
