@@ -13,6 +13,7 @@ CPU's cores in parallel forward passes, and batches of different models take tur
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -36,11 +37,9 @@ def limit_model_threads(threads: int) -> None:
     With the service, Rasa and other customers' requests sharing a few cores, a pass that spreads over all
     of them (and whose idle threads spin) costs more CPU than it saves time; batching keeps passes large.
     """
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - an encoder without torch
-        return
-    torch.set_num_threads(max(1, threads))
+    torch = sys.modules.get("torch")  # only where a model runs on PyTorch: importing it costs ~300 MB
+    if torch is not None:
+        torch.set_num_threads(max(1, threads))
 
 
 class MicroBatcher:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Sequence
@@ -47,24 +48,48 @@ class SentenceTransformerEncoder:
     """The real model, loaded once; CPU only; batches for throughput.
 
     With `onnx_cache` (a folder), a model made of a transformer, mean pooling and normalisation runs on
-    ONNX Runtime (embeddings/onnx.py: the same weights, exported once into that folder); any other model,
-    or a machine without ONNX Runtime, runs on PyTorch.
+    ONNX Runtime (embeddings/onnx.py: the same weights, exported once into that folder). A local model folder
+    (the default model's is) then loads without sentence-transformers, transformers or PyTorch: its export is
+    named by a hash of its files and tokenised by its `tokenizer.json`. Any other model, or a machine without
+    ONNX Runtime, runs on PyTorch.
     """
 
     def __init__(self, name_or_path: str = DEFAULT_MODEL, *, batch_size: int = 64, onnx_cache: Path | None = None,
                  int8: bool = False, threads: int = 1) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        self._name = name_or_path
+        self._batch_size = batch_size
+        location = resolve_model_location(name_or_path)
+        if onnx_cache is not None and (onnx := self._lean_onnx(location, onnx_cache, threads, int8)) is not None:
+            self._model = None
+            self._onnx, self._dimension = onnx
+            return
         from sentence_transformers import SentenceTransformer
 
-        self._name = name_or_path
-        self._model = SentenceTransformer(resolve_model_location(name_or_path), device="cpu")
-        self._batch_size = batch_size
+        self._model = SentenceTransformer(location, device="cpu")
         dimension = self._model.get_embedding_dimension() if hasattr(
             self._model, "get_embedding_dimension"
         ) else self._model.get_sentence_embedding_dimension()
         self._dimension = int(dimension)
         self._onnx = self._onnx_runtime(onnx_cache, threads, int8) if onnx_cache is not None else None
+
+    def _lean_onnx(self, location: str, cache: Path, threads: int, int8: bool):
+        """(runtime, dimension) from the cached export of a local mean-pooling model folder; None otherwise."""
+        from importlib.util import find_spec
+
+        from embeddings.onnx import OnnxTransformer, TokenizerFeatures, _quantized, cached_export, \
+            files_fingerprint, mean_pooling_model
+
+        if find_spec("onnxruntime") is None or (max_length := mean_pooling_model(location)) is None:
+            return None
+        folder = Path(location)
+        path = cached_export(Path(cache) / f"st-{Path(self._name).name}-{files_fingerprint(folder)}.onnx",
+                             ["st", "--model", str(folder)])
+        runtime = OnnxTransformer(_quantized(path) if int8 else path,
+                                  TokenizerFeatures(folder / "tokenizer.json", max_length), threads=threads)
+        dimension = json.loads((folder / "config.json").read_text())["hidden_size"]
+        return runtime, int(dimension)
 
     def _onnx_runtime(self, cache: Path, threads: int, int8: bool):
         from embeddings.onnx import OnnxTransformer, onnx_available

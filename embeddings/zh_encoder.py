@@ -91,7 +91,11 @@ def onnx_path(cache_dir: Path, model_dir: Path = MODEL_DIR, e5: E5File | None = 
     """The ONNX file for the shipped weights in `cache_dir`, exported (and quantized) first if missing."""
     e5 = e5 or E5File()
     path = Path(cache_dir) / f"{ZH_MODEL}-{model_fingerprint(model_dir, e5)}.onnx"
-    if not path.exists():
+    if not path.exists() and e5.path == E5File().path:  # in a child process: PyTorch never loads here
+        from embeddings.onnx import cached_export
+
+        cached_export(path, ["e5-zh", "--model-dir", str(model_dir)])
+    elif not path.exists():
         log.info("exporting the Chinese retrieval model to ONNX: %s", path)
         export_onnx(model_dir, e5, path)
     if int8:
@@ -159,13 +163,22 @@ class ChineseE5Encoder:
 
     def _pooled(self, texts: Sequence[str]) -> np.ndarray:
         embeds, mask = self._features(texts)
-        if self._session is not None:
-            hidden = self._session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
-        else:
-            import torch
+        if self._session is not None:  # texts of similar length in one pass each: little padding (embeddings/onnx.py)
+            from embeddings.onnx import length_groups
 
-            with torch.inference_mode():
-                hidden = self._torch(torch.from_numpy(embeds), torch.from_numpy(mask)).numpy()
+            lengths = mask.sum(axis=1)
+            pooled = np.empty((len(texts), self.dimension), dtype=np.float32)
+            for rows in length_groups(lengths.tolist()):
+                width = int(lengths[rows].max())
+                m = mask[rows, :width]
+                hidden = self._session.run(None, {"inputs_embeds": embeds[rows, :width], "attention_mask": m})[0]
+                m = m[..., None].astype(np.float32)
+                pooled[rows] = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+            return pooled
+        import torch
+
+        with torch.inference_mode():
+            hidden = self._torch(torch.from_numpy(embeds), torch.from_numpy(mask)).numpy()
         m = mask[..., None].astype(np.float32)
         return (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
 

@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
                                          "stores: bot/endpoints.yml), as lines for a systemd EnvironmentFile")
     commands.add_parser("train", help="train the Rasa model if its inputs changed")
     commands.add_parser("build-index", help="import the knowledge-base folder and build the vector index")
+    models = commands.add_parser("models", help="the encoders' ONNX exports")
+    models.add_subparsers(dest="models_command", required=True).add_parser(
+        "export", help="export the configured encoders to the model cache (a build step: PyTorch runs here, so the "
+                       "service never loads it)")
 
     evaluate = commands.add_parser("eval", help="measure the bot on labelled data")
     eval_commands = evaluate.add_subparsers(dest="eval_command", required=True)
@@ -134,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         from faqbot.launcher import ensure_model
 
         print(ensure_model(settings.data_dir / "models"))
+    elif args.command == "models":
+        _export_models(settings)
     elif args.command == "build-index":
         asyncio.run(_build_index(settings))
     elif args.command == "kb":
@@ -167,6 +173,21 @@ def main(argv: list[str] | None = None) -> int:
                    "max_concurrent": args.max_concurrent, "auto_assign": args.auto_assign}
         asyncio.run(_create_agent(settings, args.username, password, args.display_name, args.roles or ["agent"], profile))
     return 0
+
+
+def _export_models(settings: Settings) -> None:
+    """Make every ONNX export the settings need (each in a child process, embeddings/export.py); list them."""
+    from faqbot.wiring import retrieval_encoder
+    from frustration.text_model import FineTunedScorer
+
+    if settings.onnx_cache is None:
+        print(f"FAQBOT_MODEL_RUNTIME={settings.model_runtime}: the models run on PyTorch, nothing to export")
+        return
+    retrieval_encoder(settings)
+    FineTunedScorer(settings.frustration_model, settings.embedding_model, onnx_cache=settings.onnx_cache,
+                    int8=settings.int8)
+    for path in sorted(settings.onnx_cache.glob("*.onnx")):
+        print(path)
 
 
 async def _db_upgrade(settings: Settings) -> None:

@@ -139,8 +139,8 @@ async def build_core(settings: Settings, encoder: TextEncoder | None = None) -> 
     engine = make_engine(settings.resolved_database_url)
     await migrate(engine)
     models = model_executor()
-    limit_model_threads(settings.model_threads)
     encoder = encoder or BatchingEncoder(retrieval_encoder(settings), executor=models)
+    limit_model_threads(settings.model_threads)  # PyTorch's threads, when a model runs on it (then imported)
     knowledge = KnowledgeBase(
         ArticleStore(engine), encoder, settings.index_dir, vectors=VectorStore(engine),
         weights=fusion_weights(settings, encoder.model_name),

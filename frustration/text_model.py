@@ -13,6 +13,7 @@ import math
 import os
 import threading
 from collections.abc import Sequence
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
@@ -44,38 +45,64 @@ def mean_pooled_logits(tokenizer, model, head, texts: Sequence[str]):
     return head(pooled).squeeze(-1)
 
 
+def fine_tuned_torch_model(model_dir: Path, base_model: str = DEFAULT_MODEL):
+    """Tokenizer, transformer (the fine-tuned top layers loaded) and head, in PyTorch, eval mode."""
+    import torch
+
+    meta = json.loads((model_dir / META_FILE).read_text())
+    weights = np.load(model_dir / WEIGHTS_FILE)
+    tokenizer, model = load_base(base_model)
+    top = model.encoder.layer[-int(meta["layers"]):]
+    for i, layer in enumerate(top):
+        prefix = f"layer{i}."
+        layer.load_state_dict({k[len(prefix):]: torch.from_numpy(weights[k].astype(np.float32))
+                               for k in weights.files if k.startswith(prefix)})
+    head = torch.nn.Linear(model.config.hidden_size, 1)
+    head.load_state_dict({"weight": torch.from_numpy(weights["head.weight"].astype(np.float32)),
+                          "bias": torch.from_numpy(weights["head.bias"].astype(np.float32))})
+    return tokenizer, model.eval(), head.eval()
+
+
 class FineTunedScorer:
-    """P(frustrated) from the words, 0.5 at the operating point. Thread-safe; CPU."""
+    """P(frustrated) from the words, 0.5 at the operating point. Thread-safe; CPU.
+
+    With `onnx_cache` the model runs on ONNX Runtime from its export there (made once, in a child process, by
+    `embeddings.export`), tokenised by the base model's `tokenizer.json`: PyTorch and transformers are never
+    imported. Without it (or for a base model that is not a local folder with a `tokenizer.json`) it runs
+    on PyTorch.
+    """
 
     def __init__(self, model_dir: Path, base_model: str = DEFAULT_MODEL, batch_size: int = 64,
                  onnx_cache: Path | None = None, int8: bool = False, threads: int = 1) -> None:
-        import torch
-
         meta = json.loads((model_dir / META_FILE).read_text())
-        weights = np.load(model_dir / WEIGHTS_FILE)
-        self._tokenizer, self._model = load_base(base_model)
-        top = self._model.encoder.layer[-int(meta["layers"]):]
-        for i, layer in enumerate(top):
-            prefix = f"layer{i}."
-            layer.load_state_dict({k[len(prefix):]: torch.from_numpy(weights[k].astype(np.float32))
-                                   for k in weights.files if k.startswith(prefix)})
-        self._head = torch.nn.Linear(self._model.config.hidden_size, 1)
-        self._head.load_state_dict({"weight": torch.from_numpy(weights["head.weight"].astype(np.float32)),
-                                    "bias": torch.from_numpy(weights["head.bias"].astype(np.float32))})
-        self._model.eval()
-        self._head.eval()
         threshold = float(meta["threshold"])
         self._shift = -math.log(threshold / (1.0 - threshold))  # the operating point becomes 0.5
         self._batch_size = batch_size
         self._lock = threading.Lock()
         self.metadata = meta
         self._onnx = None
-        if onnx_cache is not None:
-            from embeddings.onnx import OnnxTransformer, onnx_available
+        location = Path(resolve_model_location(base_model))
+        if onnx_cache is not None and find_spec("onnxruntime") is not None \
+                and (location / "tokenizer.json").is_file():
+            from embeddings.onnx import OnnxTransformer, TokenizerFeatures, _quantized, cached_export, \
+                files_fingerprint
 
-            if onnx_available():  # the same fine-tuned weights on ONNX Runtime (embeddings/onnx.py)
+            with np.load(model_dir / WEIGHTS_FILE) as weights:
                 self._head_weight = weights["head.weight"].astype(np.float32).reshape(-1)
                 self._head_bias = float(weights["head.bias"].astype(np.float32).reshape(-1)[0])
+            fingerprint = files_fingerprint(location, model_dir / WEIGHTS_FILE, model_dir / META_FILE)
+            path = cached_export(Path(onnx_cache) / f"frustration-{fingerprint}.onnx",
+                                 ["frustration", "--model-dir", str(model_dir), "--base-model", base_model])
+            self._onnx = OnnxTransformer(_quantized(path) if int8 else path,
+                                         TokenizerFeatures(location / "tokenizer.json", MAX_TOKENS), threads=threads)
+            return
+        self._tokenizer, self._model, self._head = fine_tuned_torch_model(model_dir, base_model)
+        if onnx_cache is not None:  # a base model known by name only: exported from the module just loaded
+            from embeddings.onnx import OnnxTransformer, onnx_available
+
+            if onnx_available():
+                self._head_weight = self._head.weight.detach().numpy().reshape(-1).copy()
+                self._head_bias = float(self._head.bias.detach().numpy().reshape(-1)[0])
                 self._onnx = OnnxTransformer.from_torch(self._model, self._features, onnx_cache, "frustration",
                                                         threads=threads, int8=int8)
 

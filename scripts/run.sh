@@ -17,4 +17,5 @@ if [[ -z "${FAQBOT_BOOTSTRAP_AGENT+set}" ]]; then
     "!!! (kept in var/dev-admin-password). Do not expose this to the internet with it: set" \
     "!!! FAQBOT_BOOTSTRAP_AGENT=\"\" and create real accounts with '.venv/bin/faqbot agent create'."
 fi
+.venv/bin/faqbot models export >/dev/null  # the encoders' ONNX exports (seconds once made): the service needs no PyTorch
 exec .venv/bin/faqbot up "$@"

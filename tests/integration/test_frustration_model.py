@@ -83,3 +83,14 @@ def test_the_real_chinese_model_reads_the_tone_of_simplified_and_traditional_chi
     assessment = shipped.assess(text)
     assert (assessment.level is not Level.LOW) is upset, assessment
     assert (Reason.NEGATIVE_TONE in assessment.reasons) is upset  # the model's reason, beside the cues'
+
+
+def test_a_missing_export_of_the_fine_tuned_model_is_made_and_scores_as_pytorch(tmp_path):
+    from frustration.text_model import FineTunedScorer
+
+    settings = Settings()
+    texts = ["This is the worst service ever, I'm furious", "Thanks, that was helpful", "word " * 100]
+    fresh = FineTunedScorer(settings.frustration_model, settings.embedding_model, onnx_cache=tmp_path)
+    assert fresh.runtime == "onnx" and len(list(tmp_path.glob("frustration-*.onnx"))) == 1
+    torch = FineTunedScorer(settings.frustration_model, settings.embedding_model)
+    assert np.abs(fresh.score(texts) - torch.score(texts)).max() < 1e-4

