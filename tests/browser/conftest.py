@@ -2,7 +2,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from faqbot.settings import REPO_ROOT
 
@@ -10,6 +10,9 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
+# Playwright's expectations wait 5 s by default; on a shared 2-core machine at load 10+ a page with charts took longer
+# (an expectation that holds returns at once, so a passing run is not slower)
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(items):
