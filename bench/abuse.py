@@ -40,7 +40,6 @@ import statistics
 import tempfile
 import time
 from collections import Counter
-from contextlib import contextmanager
 from itertools import cycle
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -49,7 +48,7 @@ import httpx
 
 from bench.common import save, summary_ms
 from bench.procstat import cpu_seconds, process_tree
-from faqbot.launcher import Stack, ensure_model, free_port, nginx_bin, with_secrets
+from faqbot.launcher import Stack, ensure_model, free_port, nginx_bin, running
 from faqbot.settings import REPO_ROOT, Settings
 
 QUESTIONS = ["where is my parcel?", "How long does a refund take?", "how do I reset my password",
@@ -247,21 +246,6 @@ def measure(base_url: str, via: str, args, cpu: Cpu) -> dict:
     return result
 
 
-@contextmanager
-def stack_with_nginx(settings: Settings, model: Path):
-    """Rasa, one service process on a port of its own, and nginx in front of it on settings.port."""
-    settings = with_secrets(settings)
-    stack = Stack(settings, free_port(), web_ports=[free_port()])
-    try:
-        stack.start_rasas(model)
-        stack.start_webs()
-        stack.wait_web()
-        stack.wait_rasa()
-        yield stack
-    finally:
-        stack.stop()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=15, help="per customer and phase")
@@ -279,7 +263,7 @@ def main() -> None:
     model = ensure_model(REPO_ROOT / "var" / "models")
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(data_dir=Path(data), port=free_port(), bootstrap_agent="admin:bench-admin-pw")
-        with stack_with_nginx(settings, model) as stack:
+        with running(settings, free_port(), model) as stack:  # one service process, nginx in front on settings.port
             urls = {"service": stack.web_urls[0], "nginx": stack.web_url}
             asyncio.run(customers(urls["service"], WARM_UP_ADDRESSES, 2, 0.2))  # warm up (models, caches)
             cpu = Cpu(stack)
