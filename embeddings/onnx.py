@@ -128,6 +128,24 @@ def length_groups(lengths: Sequence[int], overhead: int = PASS_OVERHEAD_TOKENS) 
     return groups[::-1]
 
 
+def mean_pooled_by_length(session: Any, feed: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The attention-masked mean of `session`'s first output, one forward pass per group of texts of similar
+    length (`length_groups`), each trimmed to its longest text: little of the work is padding. `feed` holds the
+    session's inputs, rows = texts, with an `attention_mask` of 0/1."""
+    lengths = feed["attention_mask"].sum(axis=1)
+    out: np.ndarray | None = None
+    for rows in length_groups(lengths.tolist()):
+        width = int(lengths[rows].max())
+        part = {name: value[rows, :width] for name, value in feed.items()}
+        hidden = session.run(None, part)[0]
+        mask = part["attention_mask"][..., None].astype(np.float32)
+        pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+        if out is None:
+            out = np.empty((len(lengths), pooled.shape[1]), dtype=np.float32)
+        out[rows] = pooled
+    return out
+
+
 class OnnxTransformer:
     """A Hugging Face transformer (BERT-like: input ids, attention mask, token types) on ONNX Runtime:
     texts in (through `featurize`, the model's own tokenisation), the attention-masked mean of the last
@@ -169,18 +187,7 @@ class OnnxTransformer:
             return np.zeros((0, 0), dtype=np.float32)
         with self._lock:
             feed = _as_int64(self._featurize(list(texts)))
-        lengths = feed["attention_mask"].sum(axis=1)
-        out: np.ndarray | None = None
-        for rows in length_groups(lengths.tolist()):  # texts of similar length together: little padding
-            width = int(lengths[rows].max())
-            part = {name: value[rows, :width] for name, value in feed.items()}
-            hidden = self._session.run(None, part)[0]
-            mask = part["attention_mask"][..., None].astype(np.float32)
-            pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-            if out is None:
-                out = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
-            out[rows] = pooled
-        return out
+        return mean_pooled_by_length(self._session, feed)
 
 
 class ExportMissing(RuntimeError):

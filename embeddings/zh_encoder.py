@@ -164,17 +164,9 @@ class ChineseE5Encoder:
     def _pooled(self, texts: Sequence[str]) -> np.ndarray:
         embeds, mask = self._features(texts)
         if self._session is not None:  # texts of similar length in one pass each: little padding (embeddings/onnx.py)
-            from embeddings.onnx import length_groups
+            from embeddings.onnx import mean_pooled_by_length
 
-            lengths = mask.sum(axis=1)
-            pooled = np.empty((len(texts), self.dimension), dtype=np.float32)
-            for rows in length_groups(lengths.tolist()):
-                width = int(lengths[rows].max())
-                m = mask[rows, :width]
-                hidden = self._session.run(None, {"inputs_embeds": embeds[rows, :width], "attention_mask": m})[0]
-                m = m[..., None].astype(np.float32)
-                pooled[rows] = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
-            return pooled
+            return mean_pooled_by_length(self._session, {"inputs_embeds": embeds, "attention_mask": mask})
         import torch
 
         with torch.inference_mode():
