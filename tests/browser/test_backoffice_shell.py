@@ -40,6 +40,7 @@ def test_an_admin_sees_every_section_and_an_editor_only_theirs(live, browser, ar
     assert created.status_code in (201, 409), created.text
     editor = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
     sign_in(editor, live.web_url, "erin-editor", "erin-secret-pw")
+    expect(editor.locator(".bo-nav a")).to_have_count(2)  # the shell shows before its navigation is drawn
     assert nav_sections(editor) == ["kb", "questions"]
     expect(editor).to_have_url(live.web_url + "/app/kb")          # the first section the role allows
     editor.goto(live.web_url + "/app/audit")                       # a section the role does not include
